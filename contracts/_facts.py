@@ -1,0 +1,218 @@
+"""The canonical order facts: what happened to an order, in one language for all partners.
+
+Every fact names its order (the corporation's ``opdrachtnummer``), the partner's own
+reference, and the instant it happened (aware, UTC). Each fact type has a stable
+name (``FACT_TYPES``) that becomes its CloudEvents ``type``. Money and quantities are
+``Decimal`` (JSON strings on the wire, so no consumer reads them through a float);
+personal and special-category fields are marked (see ``_ownership``).
+
+A fact type is added by writing its model and listing it in ``FACT_TYPES``; removing
+or retyping a field is a breaking change and needs a new major version (a new
+``type`` and topic).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from contracts._codes import DicoCause, DicoDetail, DicoStatus
+from contracts._ownership import Personal, Purpose
+from contracts._time import as_utc
+
+OrderNumber = Annotated[
+    str,
+    Field(
+        pattern=r"^WL-\d{4}-\d{6}$",
+        description="The corporation's order number (opdrachtnummer), WL-YYYY-NNNNNN.",
+        examples=["WL-2026-004711"],
+    ),
+]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
+"""An aware instant, normalised to UTC."""
+
+Money = Annotated[
+    Decimal,
+    Field(decimal_places=2, allow_inf_nan=False, description="EUR, exact to the cent."),
+]
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, decimal_places=4, allow_inf_nan=False, description="An exact quantity."),
+]
+
+
+class Unit(StrEnum):
+    """Units of measure, as the VERA MEETEENHEID codes (adapters map partner units)."""
+
+    UUR = "UUR"  # uren
+    STU = "STU"  # stuks
+    MTR = "MTR"  # meter
+    M2 = "M2"
+    M3 = "M3"
+    LTR = "LTR"  # liter
+    KGR = "KGR"  # kilogram
+    MIN = "MIN"  # minuten
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TenantContact(_Model):
+    """Contact details of the tenant, as a partner sometimes sends them."""
+
+    name: Personal = None
+    phone: Personal = None
+
+
+class OrderFact(_Model):
+    """What every fact about an order says."""
+
+    fact_type: ClassVar[str]
+    purpose: ClassVar[Purpose] = Purpose.ORDER_EXECUTION
+    retention: ClassVar[str] = "P7Y"
+
+    order_number: OrderNumber
+    partner_reference: str | None = Field(
+        default=None, description="The partner's own reference (werkbon)."
+    )
+    occurred_at: UtcDatetime = Field(description="When it happened at the partner, in UTC.")
+    note: Personal = Field(
+        default=None, description="The partner's free-text note; may name people."
+    )
+    tenant: TenantContact | None = None
+
+    @property
+    def status_code(self) -> DicoStatus | None:
+        """The DICO status this fact reports, if it is a status fact."""
+        return None
+
+
+class _StatusFact(OrderFact):
+    dico_status: ClassVar[DicoStatus]
+
+    @property
+    def status_code(self) -> DicoStatus | None:
+        return self.dico_status
+
+
+class OrderRegistered(_StatusFact):
+    fact_type = "order.registered"
+    dico_status = DicoStatus.REG
+
+
+class OrderAccepted(_StatusFact):
+    fact_type = "order.accepted"
+    dico_status = DicoStatus.ACC
+
+
+class OrderRefused(_StatusFact):
+    fact_type = "order.refused"
+    dico_status = DicoStatus.WEI
+
+
+class OrderInterrupted(_StatusFact):
+    fact_type = "order.interrupted"
+    dico_status = DicoStatus.OND
+
+    reason: DicoDetail | None = Field(default=None, description="DICO StatusDetailCode.")
+
+
+class LeadTimeExtended(_StatusFact):
+    fact_type = "order.lead-time-extended"
+    dico_status = DicoStatus.VER
+
+    new_deadline: date = Field(description="The new deadline asked for (a Dutch local date).")
+
+
+class HourLine(_Model):
+    mechanic: Personal = None
+    hours: Quantity
+
+
+class MaterialLine(_Model):
+    article_number: str | None = None
+    description: str
+    quantity: Quantity
+    unit: Unit
+    unit_price: Money | None = Field(default=None, description="EUR per unit, excl. btw.")
+
+
+class TechnicallyCompleted(_StatusFact):
+    fact_type = "order.technically-completed"
+    dico_status = DicoStatus.TGE
+
+    completed_at: UtcDatetime
+    first_time_fix: bool | None = None
+    cause: DicoCause | None = None
+    nlsfb_element: str | None = Field(
+        default=None, pattern=r"^\d{2}(\.\d{1,2})?$", description="NL-SfB element code."
+    )
+    hours: tuple[HourLine, ...] = ()
+    materials: tuple[MaterialLine, ...] = ()
+
+
+class AdministrativelyCompleted(_StatusFact):
+    fact_type = "order.administratively-completed"
+    dico_status = DicoStatus.AGE
+
+
+class CancellationRequested(_StatusFact):
+    fact_type = "order.cancellation-requested"
+    dico_status = DicoStatus.VAN
+
+
+class OrderCancelled(_StatusFact):
+    fact_type = "order.cancelled"
+    dico_status = DicoStatus.ANN
+
+
+class InformationExchanged(OrderFact):
+    """An information request or answer (VIN, AIN, REV, REA) between partner and corporation."""
+
+    fact_type = "order.information-exchanged"
+
+    code: Literal[DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA]
+
+    @property
+    def status_code(self) -> DicoStatus | None:
+        return self.code
+
+
+class AppointmentPlanned(OrderFact):
+    fact_type = "order.appointment-planned"
+
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
+    mechanic: Personal = None
+
+
+FACT_TYPES: dict[str, type[OrderFact]] = {
+    model.fact_type: model
+    for model in (
+        OrderRegistered,
+        OrderAccepted,
+        OrderRefused,
+        AppointmentPlanned,
+        OrderInterrupted,
+        LeadTimeExtended,
+        TechnicallyCompleted,
+        AdministrativelyCompleted,
+        CancellationRequested,
+        OrderCancelled,
+        InformationExchanged,
+    )
+}
+"""Every canonical fact type by its stable name."""
+
+STATUS_FACTS: dict[DicoStatus, type[_StatusFact]] = {
+    model.dico_status: model
+    for model in FACT_TYPES.values()
+    if issubclass(model, _StatusFact)
+}
+"""The fact model for each DICO status that is a fact of its own."""
+

@@ -1,0 +1,152 @@
+"""Who owns a fact, who made it, how sensitive it is and what it may be used for.
+
+Two levels, both read by the router:
+
+* **Field markings** in the models themselves: a field that can hold personal or
+  special-category data is annotated with :data:`Personal` or :data:`SpecialCategory`
+  (visible in the JSON Schema as ``x-classification``). The router redacts by these
+  markings, never by a hand-kept list of field names.
+* **Event tags** (:class:`Ownership`): owner, producing partner, the event's
+  classification (the highest marking among the fields that hold a value), purpose
+  and retention. They travel as CloudEvents extension attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OWNER = "corporation"
+"""The corporation owns every fact, whoever produced it."""
+
+
+class Classification(StrEnum):
+    """How sensitive data is, from least to most. Order matters: compare with ``rank``."""
+
+    INTERNAL = "internal"
+    PERSONAL = "personal"
+    SPECIAL_CATEGORY = "special-category"
+
+    @property
+    def rank(self) -> int:
+        return list(Classification).index(self)
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return self.rank <= other.rank
+
+
+class Purpose(StrEnum):
+    """What a fact may be used for (the purpose binding of the GDPR)."""
+
+    ORDER_EXECUTION = "order-execution"  # carrying out and following the repair
+    INVOICING = "invoicing"  # paying the partner
+    SOCIAL_CARE = "social-care"  # woonconsulent and sociaal team
+    CHAIN_STEERING = "chain-steering"  # KPIs, partner performance (pseudonymised)
+
+
+@dataclass(frozen=True)
+class Marking:
+    """The classification of one field, found by the router through the annotation."""
+
+    classification: Classification
+
+
+PERSONAL_MARK = Marking(Classification.PERSONAL)
+SPECIAL_MARK = Marking(Classification.SPECIAL_CATEGORY)
+
+# The markings sit on the field itself (not inside an Optional), where pydantic keeps
+# them in ``FieldInfo.metadata`` and the JSON Schema shows them.
+Personal = Annotated[
+    str | None, PERSONAL_MARK, Field(json_schema_extra={"x-classification": "personal"})
+]
+"""Optional text that can identify a person: a name, a phone number, a free-text note."""
+
+SpecialCategory = Annotated[
+    str | None, SPECIAL_MARK, Field(json_schema_extra={"x-classification": "special-category"})
+]
+"""Optional text that can hold special-category personal data (health, living conditions)."""
+
+
+def field_marking(model: type[BaseModel], name: str) -> Marking | None:
+    """The marking of one field of a model, if it has one."""
+    for item in model.model_fields[name].metadata:
+        if isinstance(item, Marking):
+            return item
+    return None
+
+
+def classify(fact: BaseModel) -> Classification:
+    """The highest classification among the marked fields that hold a value."""
+    highest = Classification.INTERNAL
+    for marking in _markings_with_values(fact):
+        if highest <= marking.classification:
+            highest = marking.classification
+    return highest
+
+
+def redact(fact: BaseModel, allowed: Classification) -> dict[str, Any]:
+    """The fact as JSON-ready data with every field marked above ``allowed`` removed.
+
+    Removed, not blanked: a destination that may not see a field should not learn
+    that it was there.
+    """
+    return fact.model_dump(mode="json", exclude=_exclusions(fact, allowed) or None)
+
+
+def _exclusions(fact: BaseModel, allowed: Classification) -> dict[str | int, Any]:
+    """A pydantic ``exclude`` tree of the fields above ``allowed``, nested models included."""
+    excluded: dict[str | int, Any] = {}
+    for name in type(fact).model_fields:
+        marking = field_marking(type(fact), name)
+        if marking is not None and not marking.classification <= allowed:
+            excluded[name] = True
+            continue
+        value = getattr(fact, name)
+        if isinstance(value, BaseModel):
+            if nested := _exclusions(value, allowed):
+                excluded[name] = nested
+        elif isinstance(value, list | tuple):
+            per_item = {
+                index: nested
+                for index, item in enumerate(value)
+                if isinstance(item, BaseModel) and (nested := _exclusions(item, allowed))
+            }
+            if per_item:
+                excluded[name] = per_item
+    return excluded
+
+
+def _markings_with_values(fact: BaseModel) -> list[Marking]:
+    found: list[Marking] = []
+    for name in type(fact).model_fields:
+        value = getattr(fact, name)
+        if value is None or value == "" or value == []:
+            continue
+        marking = field_marking(type(fact), name)
+        if marking is not None:
+            found.append(marking)
+        children = value if isinstance(value, list | tuple) else [value]
+        for child in children:
+            if isinstance(child, BaseModel):
+                found.extend(_markings_with_values(child))
+    return found
+
+
+class Ownership(BaseModel):
+    """The data-ownership tags every canonical event carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    owner: str = OWNER
+    producer: str = Field(description="The partner (or ketenbus component) that produced it.")
+    classification: Classification
+    purpose: Purpose
+    retention: str = Field(
+        description="How long the owner keeps it, as an ISO 8601 duration (P7Y = seven years).",
+        pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$",
+    )

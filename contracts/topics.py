@@ -1,0 +1,32 @@
+"""The Kafka topics ketenbus reads and writes, in one place.
+
+``prefix`` exists for tests and for running several ketenbus environments on one
+cluster; production uses the plain names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = ""
+
+    def raw(self, partner: str) -> str:
+        """The originals a partner sent, byte for byte (replayable after a mapping fix)."""
+        return f"{self.prefix}keten.raw.{partner}"
+
+    @property
+    def orders(self) -> str:
+        """Canonical order facts, key = order number."""
+        return f"{self.prefix}keten.orders.v1"
+
+    @property
+    def signals(self) -> str:
+        """Social signals: special-category data, restricted readers."""
+        return f"{self.prefix}keten.signals.v1"
+
+    def deadletter(self, stage: str) -> str:
+        """What could not be translated (``translate``) or delivered (a destination id)."""
+        return f"{self.prefix}keten.deadletter.{stage}"

@@ -1,0 +1,47 @@
+"""Fixtures shared by the whole suite: the real local Kafka and the VERA specs.
+
+The broker is the project's own (``ketenbus kafka start``): started once per test
+session if it is not running, stopped at the end only if this session started it.
+Each test gets its own topic prefix, so tests never read each other's records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts.kafka import KafkaSettings
+from ketenbus.local_kafka import LocalKafka
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VERA_SPECS = (REPO_ROOT.parent / "shared" / "vera").resolve()
+
+
+@pytest.fixture(scope="session")
+def local_kafka() -> Iterator[LocalKafka]:
+    broker = LocalKafka.from_env()
+    already_running = broker.pid() is not None and broker.is_ready()
+    broker.start()
+    yield broker
+    if not already_running:
+        broker.stop()
+
+
+@pytest.fixture
+def kafka(local_kafka: LocalKafka) -> KafkaSettings:
+    """Kafka settings with a topic prefix of this test's own."""
+    return KafkaSettings(
+        bootstrap_servers=local_kafka.bootstrap_servers,
+        topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
+    )
+
+
+@pytest.fixture(scope="session")
+def vera_specs() -> Path:
+    """The VERA OpenAPI specifications (shared/vera beside the repository)."""
+    if not (VERA_SPECS / "OHD.yaml").exists():
+        pytest.fail(f"the VERA specifications are not at {VERA_SPECS}")
+    return VERA_SPECS
