@@ -36,6 +36,8 @@ from contracts._facts import (
     OrderRefused,
     OrderRegistered,
     Quantity,
+    SignalCategory,
+    SocialSignalRaised,
     TechnicallyCompleted,
     TenantContact,
     Unit,
@@ -54,6 +56,8 @@ from contracts._ownership import (
     redact,
 )
 from contracts._time import AMSTERDAM, as_utc, end_of_local_day_utc, local_to_utc
+from contracts.deadletter import DeadLetter, DeadLetterHeader, context_of
+from contracts.kafka import KafkaSettings, ensure_topics
 from contracts.raw import RawHeader, RawMessage
 from contracts.topics import Topics
 
@@ -70,6 +74,8 @@ __all__ = [
     "CanonicalEvent",
     "Classification",
     "ContractError",
+    "DeadLetter",
+    "DeadLetterHeader",
     "DicoCause",
     "DicoDetail",
     "DicoStatus",
@@ -78,6 +84,7 @@ __all__ = [
     "InformationExchanged",
     "InvalidEnvelope",
     "KafkaRecord",
+    "KafkaSettings",
     "LeadTimeExtended",
     "Marking",
     "MaterialLine",
@@ -95,6 +102,8 @@ __all__ = [
     "Quantity",
     "RawHeader",
     "RawMessage",
+    "SignalCategory",
+    "SocialSignalRaised",
     "SpecialCategory",
     "TechnicallyCompleted",
     "TenantContact",
@@ -104,8 +113,10 @@ __all__ = [
     "as_utc",
     "classify",
     "cloudevents_type",
+    "context_of",
     "dataschema",
     "end_of_local_day_utc",
+    "ensure_topics",
     "event_id",
     "field_marking",
     "local_to_utc",

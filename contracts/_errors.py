@@ -1,8 +1,8 @@
 """Errors of the contract.
 
-    ContractError                  a message is not a valid canonical event
-    ├── UnknownFactType            its ``ce_type`` names no fact of this contract
-    └── InvalidEnvelope            headers missing or malformed, or the data invalid
+ContractError                  a message is not a valid canonical event
+├── UnknownFactType            its ``ce_type`` names no fact of this contract
+└── InvalidEnvelope            headers missing or malformed, or the data invalid
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts._codes import DicoCause, DicoDetail, DicoStatus
-from contracts._ownership import Personal, Purpose
+from contracts._ownership import Personal, Purpose, SpecialCategory
 from contracts._time import as_utc
 
 OrderNumber = Annotated[
@@ -75,6 +75,8 @@ class OrderFact(_Model):
     fact_type: ClassVar[str]
     purpose: ClassVar[Purpose] = Purpose.ORDER_EXECUTION
     retention: ClassVar[str] = "P7Y"
+    restricted: ClassVar[bool] = False
+    """True for facts that go to the restricted signals topic, never to keten.orders.v1."""
 
     order_number: OrderNumber
     partner_reference: str | None = Field(
@@ -191,6 +193,34 @@ class AppointmentPlanned(OrderFact):
     mechanic: Personal = None
 
 
+class SignalCategory(StrEnum):
+    """What a mechanic noticed behind the front door (the partners' list)."""
+
+    VERVUILING = "VERVUILING"
+    VERWAARLOZING = "VERWAARLOZING"
+    EENZAAMHEID = "EENZAAMHEID"
+    OVERLAST = "OVERLAST"
+    BETALINGSPROBLEMEN = "BETALINGSPROBLEMEN"
+    ZORGBEHOEFTE = "ZORGBEHOEFTE"
+    AGRESSIE = "AGRESSIE"
+    OVERIG = "OVERIG"
+
+
+class SocialSignalRaised(OrderFact):
+    """A social signal: may reach only the relationship system (woonconsulent, sociaal team)."""
+
+    fact_type = "order.social-signal-raised"
+    purpose = Purpose.SOCIAL_CARE
+    retention = "P2Y"
+    restricted = True
+
+    category: SignalCategory
+    signal_note: SpecialCategory = Field(
+        default=None, description="What the mechanic wrote: special-category personal data."
+    )
+    urgent: bool = Field(description="Needs contact within one working day.")
+
+
 FACT_TYPES: dict[str, type[OrderFact]] = {
     model.fact_type: model
     for model in (
@@ -205,14 +235,12 @@ FACT_TYPES: dict[str, type[OrderFact]] = {
         CancellationRequested,
         OrderCancelled,
         InformationExchanged,
+        SocialSignalRaised,
     )
 }
 """Every canonical fact type by its stable name."""
 
 STATUS_FACTS: dict[DicoStatus, type[_StatusFact]] = {
-    model.dico_status: model
-    for model in FACT_TYPES.values()
-    if issubclass(model, _StatusFact)
+    model.dico_status: model for model in FACT_TYPES.values() if issubclass(model, _StatusFact)
 }
 """The fact model for each DICO status that is a fact of its own."""
-

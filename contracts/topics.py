@@ -27,6 +27,10 @@ class Topics:
         """Social signals: special-category data, restricted readers."""
         return f"{self.prefix}keten.signals.v1"
 
+    def for_fact(self, restricted: bool) -> str:
+        """Where a canonical fact goes: the restricted signals topic or the orders topic."""
+        return self.signals if restricted else self.orders
+
     def deadletter(self, stage: str) -> str:
         """What could not be translated (``translate``) or delivered (a destination id)."""
         return f"{self.prefix}keten.deadletter.{stage}"

@@ -1,0 +1,216 @@
+"""The translator: raw partner records in, canonical events out, exactly once.
+
+Consume-transform-produce in Kafka transactions: a batch of raw records is read
+(``read_committed``), each record goes through its partner's adapter, the canonical
+events (or a dead letter) are produced, and the consumer offsets are committed in
+the same transaction. A crash at any point leaves either the whole batch or none of
+it visible to ``read_committed`` readers, so no fact is written twice and none is
+skipped. FastStream has no transactions, so this is aiokafka directly.
+
+One bad record never holds back the others: it becomes a dead letter with its
+context (``contracts.deadletter``) inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+
+from connectors.adapter import InboundAdapter
+from connectors.errors import TranslationError, UnsupportedMessage
+from contracts import (
+    ContractError,
+    DeadLetter,
+    KafkaRecord,
+    KafkaSettings,
+    RawMessage,
+    ensure_topics,
+)
+
+log = logging.getLogger(__name__)
+
+STAGE = "translate"
+
+
+@dataclass
+class TranslatorStats:
+    """Counters since start, for the demo, ops and tests."""
+
+    records: int = 0
+    events: int = 0
+    dead_letters: int = 0
+    batches: int = 0
+    aborted_batches: int = 0
+
+
+@dataclass(frozen=True)
+class _Output:
+    topic: str
+    record: KafkaRecord
+
+
+class Translator:
+    """Runs every partner's inbound adapter over its raw topic."""
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        adapters: Mapping[str, InboundAdapter],
+        *,
+        group_id: str = "ketenbus-translator",
+        transactional_id: str = "ketenbus-translator-0",
+        max_batch: int = 500,
+    ) -> None:
+        self._kafka = kafka
+        self._adapters = dict(adapters)
+        self._group_id = group_id
+        self._transactional_id = transactional_id
+        self._max_batch = max_batch
+        self.stats = TranslatorStats()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+
+    @property
+    def raw_topics(self) -> list[str]:
+        return [self._kafka.topics.raw(partner) for partner in sorted(self._adapters)]
+
+    async def start(self) -> None:
+        topics = self._kafka.topics
+        await ensure_topics(
+            self._kafka,
+            [*self.raw_topics, topics.orders, topics.signals, topics.deadletter(STAGE)],
+        )
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            client_id=f"{self._kafka.client_id}-translator",
+            transactional_id=self._transactional_id,
+            enable_idempotence=True,
+            acks="all",
+        )
+        self._consumer = AIOKafkaConsumer(
+            *self.raw_topics,
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            client_id=f"{self._kafka.client_id}-translator",
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await self._producer.start()
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Translate until ``stopping`` is set; a failed batch is aborted and read again."""
+        await self.start()
+        try:
+            backoff = 0.5
+            while not stopping.is_set():
+                try:
+                    await self.step()
+                    backoff = 0.5
+                except KafkaError as exc:
+                    self.stats.aborted_batches += 1
+                    log.warning("translate batch aborted (%s); retrying", type(exc).__name__)
+                    await self._rewind()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            await self.stop()
+
+    async def step(self, timeout_ms: int = 500) -> int:
+        """Translate one batch in one transaction; returns the number of raw records."""
+        assert self._consumer is not None
+        assert self._producer is not None
+        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self._max_batch)
+        if not batch:
+            return 0
+        outputs = [
+            output for records in batch.values() for record in records
+            for output in self._translate(record)
+        ]  # fmt: skip
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        async with self._producer.transaction():
+            sends = [
+                await self._producer.send(
+                    output.topic,
+                    value=output.record.value,
+                    key=output.record.key,
+                    headers=list(output.record.headers),
+                )
+                for output in outputs
+            ]
+            await asyncio.gather(*sends)
+            await self._producer.send_offsets_to_transaction(offsets, self._group_id)
+        # Counted only once the transaction committed: an aborted batch is read again.
+        count = sum(len(records) for records in batch.values())
+        dead = sum(1 for output in outputs if output.topic == self._kafka.topics.deadletter(STAGE))
+        self.stats.batches += 1
+        self.stats.records += count
+        self.stats.dead_letters += dead
+        self.stats.events += len(outputs) - dead
+        return count
+
+    def _translate(self, record: ConsumerRecord[bytes, bytes]) -> list[_Output]:
+        headers = tuple(record.headers)
+        partner = ""
+        try:
+            raw = RawMessage.from_kafka(record.key, record.value, headers)
+            partner = raw.partner
+            adapter = self._adapters.get(partner)
+            if adapter is None:
+                raise UnsupportedMessage(f"no inbound adapter for partner {partner!r}")
+            events = adapter(raw)
+        except (TranslationError, ContractError) as exc:
+            return [self._dead_letter(record, partner, exc)]
+        except Exception as exc:  # an adapter bug must not stop every other partner
+            log.exception("adapter for %s failed unexpectedly", partner or "?")
+            return [self._dead_letter(record, partner, exc, message="unexpected adapter error")]
+        return [
+            _Output(self._kafka.topics.for_fact(event.data.restricted), event.to_kafka())
+            for event in events
+        ]
+
+    def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        partner: str,
+        exc: Exception,
+        *,
+        message: str | None = None,
+    ) -> _Output:
+        letter = DeadLetter(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            stage=STAGE,
+            exception=type(exc).__name__,
+            message=message or str(exc),
+            partner=partner,
+            message_id=getattr(exc, "message_id", ""),
+        )
+        log.warning("dead letter: %s offset %d: %s", record.topic, record.offset, letter.exception)
+        return _Output(
+            self._kafka.topics.deadletter(STAGE),
+            letter.to_kafka(record.key, record.value, tuple(record.headers)),
+        )
+
+    async def _rewind(self) -> None:
+        """After an aborted transaction, read again from the last committed offsets."""
+        assert self._consumer is not None
+        for tp in self._consumer.assignment():
+            committed = await self._consumer.committed(tp)
+            if committed is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(TopicPartition(tp.topic, tp.partition), committed)

@@ -1,0 +1,1 @@
+"""The corporation's systems, one folder each (``router/destinations/<id>/``)."""

@@ -1,0 +1,55 @@
+"""The retry rule, once for every destination.
+
+Exponential back-off with full jitter (AWS's "full jitter": a random wait between 0
+and the exponential cap), a ``Retry-After`` from the destination honoured as the
+least wait, and only passing faults retried. Each destination has its own budget
+(attempts and elapsed time); when it is spent, the fact is dead-lettered.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from router.errors import PassingFault
+
+
+class RetryPolicy(BaseModel):
+    """A destination's retry budget."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_attempts: int = Field(default=6, ge=1)
+    first_wait: float = Field(default=0.5, gt=0, description="Seconds; the cap doubles per try.")
+    max_wait: float = Field(default=30.0, gt=0, description="Cap of one back-off wait, seconds.")
+    max_elapsed: float = Field(default=300.0, gt=0, description="Give up after this, seconds.")
+    max_retry_after: float = Field(
+        default=120.0, gt=0, description="The longest Retry-After honoured, seconds."
+    )
+
+    def retrying(self) -> AsyncRetrying:
+        """A tenacity controller for one delivery; re-raises the last fault when spent."""
+        jitter = wait_random_exponential(multiplier=self.first_wait, max=self.max_wait)
+
+        def wait(state: RetryCallState) -> float:
+            backoff = jitter(state)
+            outcome = state.outcome
+            fault = outcome.exception() if outcome is not None else None
+            retry_after = getattr(fault, "retry_after", None)
+            if retry_after is not None:
+                return max(backoff, min(float(retry_after), self.max_retry_after))
+            return backoff
+
+        return AsyncRetrying(
+            retry=retry_if_exception_type(PassingFault),
+            wait=wait,
+            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed),
+            reraise=True,
+        )

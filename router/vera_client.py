@@ -1,0 +1,132 @@
+"""Calling a VERA system of the corporation: headers, exact amounts, typed answers.
+
+Every call carries ``X-API-KEY`` and the VERA ``X-Stuurgegevens-*`` headers; the
+``Referentienummer`` is the canonical event id, the same on every attempt, retry and
+replay, so the corporation's system does a fact once. Bodies are JSON with Decimal
+amounts written as exact JSON numbers (simplejson), never through a float.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import simplejson
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from router.errors import (
+    CredentialFault,
+    DestinationTimeout,
+    DestinationUnavailable,
+    DestinationUnreachable,
+    RateLimited,
+    Rejected,
+)
+from router.retry import RetryPolicy
+
+RESPONSE_EXCERPT = 2000
+"""How much of an error answer is kept for the dead letter."""
+
+
+class VeraSystemSettings(BaseModel):
+    """One VERA system of the corporation, as configuration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str = Field(description="e.g. https://onderhoud.corporatie.nl/v4")
+    api_key: SecretStr
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    concurrency: int = Field(default=8, ge=1, description="Orders delivered in parallel.")
+    retry: RetryPolicy = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class VeraCall:
+    """One request a mapping wants made."""
+
+    method: str
+    path: str
+    body: dict[str, Any]
+
+
+class VeraClient:
+    """A pooled httpx client for one VERA system, translating answers into our errors."""
+
+    def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
+        self._sender = sender
+        self._client = httpx.AsyncClient(
+            base_url=settings.base_url.rstrip("/"),
+            headers={
+                "X-API-KEY": settings.api_key.get_secret_value(),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(
+                settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, call: VeraCall, *, reference: str) -> httpx.Response:
+        """Make the call once; 2xx returns, anything else raises a DeliveryError."""
+        headers = {
+            "X-Stuurgegevens-Zender-Organisatie": self._sender,
+            "X-Stuurgegevens-Tijdstip-Bericht": _utc_now(),
+            "X-Stuurgegevens-Referentienummer": reference,
+        }
+        content = simplejson.dumps(call.body, use_decimal=True, ensure_ascii=False).encode()
+        try:
+            response = await self._client.request(
+                call.method, call.path, content=content, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            raise DestinationTimeout(f"{call.method} {call.path}: no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise DestinationUnreachable(
+                f"{call.method} {call.path}: {type(exc).__name__}"
+            ) from exc
+        _raise_for_answer(call, response)
+        return response
+
+
+def _raise_for_answer(call: VeraCall, response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 300:
+        return
+    what = f"{call.method} {call.path} answered {status}"
+    if status in (401, 403):
+        raise CredentialFault(what, status=status)
+    if status == 429:
+        raise RateLimited(what, retry_after=_retry_after(response))
+    if status >= 500:
+        raise DestinationUnavailable(what, status=status, retry_after=_retry_after(response))
+    raise Rejected(what, status=status, response_body=response.text[:RESPONSE_EXCERPT])
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds, from either of its two forms (seconds or an HTTP date)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
