@@ -31,6 +31,7 @@ from contracts import (
     RawMessage,
     ensure_topics,
 )
+from contracts.kafka import RAW_TOPIC_CONFIG
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,16 @@ class Translator:
         kafka: KafkaSettings,
         adapters: Mapping[str, InboundAdapter],
         *,
-        group_id: str = "ketenbus-translator",
-        transactional_id: str = "ketenbus-translator-0",
+        instance: int = 0,
         max_batch: int = 500,
     ) -> None:
         self._kafka = kafka
         self._adapters = dict(adapters)
-        self._group_id = group_id
-        self._transactional_id = transactional_id
+        # Environments sharing a cluster (a topic prefix each) get groups of their own.
+        self._group_id = f"{kafka.topic_prefix}ketenbus-translator"
+        # One transactional id per running instance: a restarted instance fences off
+        # its own zombie, and two instances never fence each other.
+        self._transactional_id = f"{self._group_id}-{instance}"
         self._max_batch = max_batch
         self.stats = TranslatorStats()
         self._consumer: AIOKafkaConsumer | None = None
@@ -81,16 +84,18 @@ class Translator:
 
     async def start(self) -> None:
         topics = self._kafka.topics
-        await ensure_topics(
-            self._kafka,
-            [*self.raw_topics, topics.orders, topics.signals, topics.deadletter(STAGE)],
-        )
+        await ensure_topics(self._kafka, self.raw_topics, RAW_TOPIC_CONFIG)
+        # A dead letter carries the raw original, so it needs the raw size limit too.
+        await ensure_topics(self._kafka, [topics.deadletter(STAGE)], RAW_TOPIC_CONFIG)
+        await ensure_topics(self._kafka, [topics.orders, topics.signals])
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-translator",
             transactional_id=self._transactional_id,
             enable_idempotence=True,
             acks="all",
+            # Dead letters carry the raw original (up to the raw topics' limit).
+            max_request_size=int(RAW_TOPIC_CONFIG["max.message.bytes"]),
         )
         self._consumer = AIOKafkaConsumer(
             *self.raw_topics,

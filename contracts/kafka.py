@@ -26,7 +26,14 @@ class KafkaSettings(BaseModel):
         return Topics(prefix=self.topic_prefix)
 
 
-async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
+RAW_TOPIC_CONFIG = {"max.message.bytes": str(2 * 1024 * 1024)}
+"""A raw record is a partner body (up to 1 MiB, maybe incompressible) plus headers: more
+than Kafka's default limit of 1 MiB per record batch."""
+
+
+async def ensure_topics(
+    settings: KafkaSettings, names: list[str], config: dict[str, str] | None = None
+) -> None:
     """Create the topics that do not exist yet (consumers cannot subscribe to missing ones)."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
@@ -39,7 +46,8 @@ async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
         if not missing:
             return
         new_topics = [
-            NewTopic(name, settings.partitions, settings.replication_factor) for name in missing
+            NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=config)
+            for name in missing
         ]
         # Another process may have created one in the meantime: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):

@@ -207,4 +207,6 @@ class LocalKafka:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if result.returncode != 0:
-            raise LocalKafkaError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+            raise LocalKafkaError(
+                f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
+            )

@@ -66,7 +66,7 @@ class DeliveryWorker:
         self._policy = policy
         self._concurrency = concurrency
         self._max_batch = max_batch
-        self.group_id = f"ketenbus-router-{destination.id}"
+        self.group_id = f"{kafka.topic_prefix}ketenbus-router-{destination.id}"
         self.stats = DeliveryStats()
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None

@@ -1,0 +1,97 @@
+"""ketenbus's configuration: one TOML file, with secrets from environment variables.
+
+    KETENBUS_DESTINATIONS__ONDERHOUD__API_KEY=... ketenbus --config ketenbus.toml route
+    KETENBUS_PARTNERS__MAASDAL__WEBHOOK_SECRETS='["..."]' ketenbus --config ... webhook
+
+Environment variables (prefix ``KETENBUS_``, ``__`` between levels) win over the
+file, so secrets need not be written down. Everything is validated at start: an
+unknown partner or destination id, a missing URL or secret stops the process with
+a message naming the setting. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from connectors.registry import partners
+from contracts import KafkaSettings
+from router.registry import DESTINATIONS
+from router.vera_client import VeraSystemSettings
+
+
+class PartnerSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    webhook_secrets: tuple[SecretStr, ...] = Field(
+        default=(), description="Shared HMAC secrets; two during a rotation (old and new)."
+    )
+
+
+class ListenSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class KetenbusSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KETENBUS_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    sender_organisation: str = Field(
+        default="ketenbus", description="X-Stuurgegevens-Zender-Organisatie on every VERA call."
+    )
+    webhook: ListenSettings = ListenSettings()
+    partners: dict[str, PartnerSettings] = {}
+    destinations: dict[str, VeraSystemSettings] = {}
+
+    @field_validator("partners")
+    @classmethod
+    def _known_partners(cls, value: dict[str, PartnerSettings]) -> dict[str, PartnerSettings]:
+        unknown = sorted(set(value) - set(partners()))
+        if unknown:
+            raise ValueError(f"unknown partner ids {unknown}; known: {sorted(partners())}")
+        return value
+
+    @field_validator("destinations")
+    @classmethod
+    def _known_destinations(
+        cls, value: dict[str, VeraSystemSettings]
+    ) -> dict[str, VeraSystemSettings]:
+        unknown = sorted(set(value) - set(DESTINATIONS))
+        if unknown:
+            raise ValueError(f"unknown destination ids {unknown}; known: {sorted(DESTINATIONS)}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> KetenbusSettings:
+    """Settings from ``path`` (TOML) and the environment; ``overrides`` win over both."""
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"configuration file not found: {path}")
+
+    class FromFile(KetenbusSettings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    return FromFile(**overrides)

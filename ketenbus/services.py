@@ -1,0 +1,86 @@
+"""The three ketenbus processes, assembled from configuration.
+
+Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). In
+production each runs as its own process and scales by running more of them in the
+same consumer group; the demo and the tests start them the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from connectors.channels.raw_writer import RawWriter
+from connectors.channels.webhook import WebhookServer, create_webhook_app
+from connectors.registry import partners
+from connectors.translator import Translator
+from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
+from ketenbus.config import KetenbusSettings
+from router.delivery import DeliveryWorker, DestinationStopped
+from router.registry import DESTINATIONS
+
+log = logging.getLogger(__name__)
+
+
+async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
+    """The webhook ingress for every configured partner that pushes."""
+    webhook_partners = {
+        partner_id: plugin.webhook(tuple(s.get_secret_value() for s in config.webhook_secrets))
+        for partner_id, config in settings.partners.items()
+        if (plugin := partners()[partner_id]).webhook is not None and config.webhook_secrets
+    }
+    if not webhook_partners:
+        raise SystemExit("no partner has webhook_secrets configured: nothing to serve")
+    raw_topics = [settings.kafka.topics.raw(p) for p in webhook_partners]
+    await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
+    async with RawWriter(settings.kafka) as writer:
+        app = create_webhook_app(webhook_partners, writer)
+        async with WebhookServer(
+            app, host=settings.webhook.host, port=settings.webhook.port
+        ) as server:
+            log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
+            await stopping.wait()
+
+
+def translator(settings: KetenbusSettings) -> Translator:
+    """The translator over the raw topics of every configured partner."""
+    adapters = {partner_id: partners()[partner_id].inbound for partner_id in settings.partners}
+    return Translator(settings.kafka, adapters)
+
+
+async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
+    await translator(settings).run(stopping)
+
+
+def delivery_workers(settings: KetenbusSettings) -> list[DeliveryWorker]:
+    """One delivery worker (and consumer group) per configured destination."""
+    return [
+        DeliveryWorker(
+            settings.kafka,
+            DESTINATIONS[destination_id](config, settings.sender_organisation),
+            config.retry,
+            concurrency=config.concurrency,
+        )
+        for destination_id, config in settings.destinations.items()
+    ]
+
+
+async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
+    workers = delivery_workers(settings)
+    if not workers:
+        raise SystemExit("no destination is configured: nothing to deliver to")
+    async with asyncio.TaskGroup() as group:
+        for worker in workers:
+            group.create_task(_deliver_until_stopped(worker, stopping))
+
+
+async def _deliver_until_stopped(worker: DeliveryWorker, stopping: asyncio.Event) -> None:
+    """One destination refusing our credentials stops that destination only."""
+    try:
+        await worker.run(stopping)
+    except DestinationStopped as exc:
+        log.critical(
+            "delivery to %s stopped: %s; fix its credentials and restart",
+            worker.destination.id,
+            exc,
+        )
