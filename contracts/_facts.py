@@ -14,11 +14,18 @@ or retyping a field is a breaking change and needs a new major version (a new
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from contracts._codes import DicoCause, DicoDetail, DicoStatus
 from contracts._ownership import Personal, Purpose, SpecialCategory
@@ -221,6 +228,117 @@ class SocialSignalRaised(OrderFact):
     urgent: bool = Field(description="Needs contact within one working day.")
 
 
+class InvoiceLine(_Model):
+    description: str
+    quantity: Quantity
+    unit: Unit | None = None
+    unit_price: Money = Field(description="EUR per unit, excl. btw.")
+    amount_excl_vat: Money = Field(description="quantity x unit_price, rounded to the cent.")
+    vat_rate: Decimal = Field(ge=0, le=100, description="btw rate in percent: 21, 9 or 0.")
+
+
+class VatTotal(_Model):
+    """The btw of one rate: the base (sum of its lines) and the btw on it, to the cent."""
+
+    rate: Decimal = Field(ge=0, le=100)
+    base: Money
+    vat: Money
+
+
+class InvoiceSubmitted(OrderFact):
+    """A partner's invoice for an order. Its arithmetic is checked here, once: an invoice
+    that does not add up is not a valid fact and never reaches finance."""
+
+    fact_type = "order.invoice-submitted"
+    purpose = Purpose.INVOICING
+
+    invoice_number: str = Field(min_length=1, description="The partner's invoice number.")
+    invoice_date: date
+    due_date: date
+    reverse_charge: bool = Field(description="btw verlegd: the btw is 0.00.")
+    lines: tuple[InvoiceLine, ...] = Field(min_length=1)
+    vat_totals: tuple[VatTotal, ...]
+    total_excl_vat: Money
+    total_vat: Money
+    total_incl_vat: Money
+    g_account_amount: Money = Field(
+        ge=0, description="The part paid to the G-rekening (Wet ketenaansprakelijkheid)."
+    )
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> InvoiceSubmitted:
+        problems = invoice_differences(self)
+        if problems:
+            raise ValueError("invoice does not add up: " + "; ".join(problems))
+        return self
+
+
+def invoice_differences(invoice: InvoiceSubmitted) -> list[str]:
+    """Each way the invoice does not add up, with the difference in EUR."""
+    problems: list[str] = []
+
+    def differs(what: str, stated: Decimal, computed: Decimal) -> None:
+        if stated != computed:
+            problems.append(
+                f"{what} is {stated}, computed {computed} (difference {stated - computed})"
+            )
+
+    for number, line in enumerate(invoice.lines, start=1):
+        differs(
+            f"line {number} amount", line.amount_excl_vat, cents(line.quantity * line.unit_price)
+        )
+    bases: dict[Decimal, Decimal] = {}
+    for line in invoice.lines:
+        bases[line.vat_rate] = bases.get(line.vat_rate, Decimal(0)) + line.amount_excl_vat
+    stated_rates = {total.rate: total for total in invoice.vat_totals}
+    for rate, base in sorted(bases.items()):
+        vat = Decimal("0.00") if invoice.reverse_charge else cents(base * rate / 100)
+        total = stated_rates.get(rate)
+        if total is None:
+            problems.append(f"no btw total for rate {rate}%")
+            continue
+        differs(f"btw base at {rate}%", total.base, base)
+        differs(f"btw at {rate}%", total.vat, vat)
+    for rate in sorted(set(stated_rates) - set(bases)):
+        problems.append(f"btw total for rate {rate}% without lines")
+    differs("total excl. btw", invoice.total_excl_vat, sum(bases.values(), Decimal("0.00")))
+    computed_vat = sum((t.vat for t in invoice.vat_totals), Decimal("0.00"))
+    differs("total btw", invoice.total_vat, computed_vat)
+    differs("total incl. btw", invoice.total_incl_vat, invoice.total_excl_vat + invoice.total_vat)
+    if invoice.g_account_amount > invoice.total_incl_vat:
+        problems.append("G-rekening amount exceeds the total incl. btw")
+    return problems
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Rounded half up to the cent, the way Dutch invoices round."""
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class Address(_Model):
+    """Where the work is: personal data (it locates a tenant)."""
+
+    postcode: Personal = None
+    house_number: Personal = None
+    addition: Personal = None
+    city: str | None = None
+
+
+class OrderAssigned(OrderFact):
+    """The corporation hands an order to a partner (the outbound direction)."""
+
+    fact_type = "order.assigned"
+
+    partner: str = Field(description="The partner id the order is assigned to.")
+    kind: Literal["REP", "MUT"] = Field(description="REP repair, MUT a vacated dwelling.")
+    description: str
+    deadline: UtcDatetime = Field(description="Uiterste gereed: when it must be done.")
+    address: Address
+    unit_code: str = Field(description="The corporation's verhuureenheid (VHE) code.")
+    contact: TenantContact | None = None
+    nlsfb_element: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{1,2})?$")
+
+
 FACT_TYPES: dict[str, type[OrderFact]] = {
     model.fact_type: model
     for model in (
@@ -236,6 +354,8 @@ FACT_TYPES: dict[str, type[OrderFact]] = {
         OrderCancelled,
         InformationExchanged,
         SocialSignalRaised,
+        InvoiceSubmitted,
+        OrderAssigned,
     )
 }
 """Every canonical fact type by its stable name."""

@@ -1,0 +1,44 @@
+# The two front-door commands, `make demo` and `make test`, install what they need
+# themselves: uv (from PyPI), the pinned Python packages (uv.lock), and the Kafka jars
+# (Maven Central). Java 17+ and Maven must be on the machine.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(PYTHON) -m uv
+VENV := .venv
+KAFKA_LIBS := .cache/kafka/libs
+# The demo validates VERA calls against the specs when given: make demo VERA_SPECS=path
+VERA_SPECS ?=
+
+.PHONY: setup demo test lint kafka-start kafka-stop clean
+
+setup: $(VENV)/.synced $(KAFKA_LIBS)/.installed
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+$(KAFKA_LIBS)/.installed: deploy/kafka/pom.xml $(VENV)/.synced
+	$(VENV)/bin/ketenbus kafka install
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/ketenbus demo $(if $(VERA_SPECS),--vera-specs $(VERA_SPECS))
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+kafka-start: setup
+	$(VENV)/bin/ketenbus kafka start
+
+kafka-stop: setup
+	$(VENV)/bin/ketenbus kafka stop
+
+clean:
+	-$(VENV)/bin/ketenbus kafka wipe
+	rm -rf $(VENV) .cache var
