@@ -1,26 +1,46 @@
 """Every partner ketenbus knows, by id: what it takes to wire one in.
 
-A partner is a plugin: its inbound adapter and the ingress channels it uses. Adding
-a partner means writing its folder under ``connectors/<partner>/`` and listing its
-plugin in :func:`partners`; nothing in the router changes.
+A partner is a plugin (like a Redpanda Connect component): its inbound adapter, its
+settings model, and the channels it uses in and out. Adding a partner means writing
+its folder under ``connectors/<partner>/``, exporting a ``PLUGIN``, and listing it in
+:func:`partners`; nothing in the router changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from connectors.adapter import InboundAdapter
 from connectors.channels.webhook import WebhookPartner
+from contracts import KafkaSettings
+
+
+class PartnerSettings(BaseModel):
+    """The base of every partner's settings model (``[partners.<id>]`` in the TOML)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+IngressRunner = Callable[[Any, KafkaSettings, asyncio.Event], Awaitable[None]]
+"""Runs a pull channel (file inbox, poller) for one partner until ``stopping`` is set;
+called with the partner's settings, the Kafka settings and the stop event."""
 
 
 @dataclass(frozen=True)
 class PartnerPlugin:
     id: str
     inbound: InboundAdapter
-    webhook: Callable[[tuple[str, ...]], WebhookPartner] | None = None
-    """Builds the partner's webhook configuration from its secrets, if it pushes."""
+    settings_model: type[PartnerSettings] = PartnerSettings
+    webhook: Callable[[Any], WebhookPartner | None] | None = None
+    """Builds the partner's webhook configuration from its settings, if it pushes."""
+    ingress: IngressRunner | None = None
+    """Runs the partner's pull channel (file inbox, poller), if it has one."""
 
 
 @cache

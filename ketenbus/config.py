@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,15 +25,6 @@ from pydantic_settings import (
 from connectors.registry import partners
 from contracts import KafkaSettings
 from router.registry import DESTINATIONS
-from router.vera_client import VeraSystemSettings
-
-
-class PartnerSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    webhook_secrets: tuple[SecretStr, ...] = Field(
-        default=(), description="Shared HMAC secrets; two during a rotation (old and new)."
-    )
 
 
 class ListenSettings(BaseModel):
@@ -53,26 +44,35 @@ class KetenbusSettings(BaseSettings):
         default="ketenbus", description="X-Stuurgegevens-Zender-Organisatie on every VERA call."
     )
     webhook: ListenSettings = ListenSettings()
-    partners: dict[str, PartnerSettings] = {}
-    destinations: dict[str, VeraSystemSettings] = {}
+    partners: dict[str, Any] = Field(
+        default={}, description="[partners.<id>]: each validated by that partner's settings model."
+    )
+    destinations: dict[str, Any] = Field(
+        default={}, description="[destinations.<id>]: each validated by its settings model."
+    )
 
-    @field_validator("partners")
+    @field_validator("partners", mode="before")
     @classmethod
-    def _known_partners(cls, value: dict[str, PartnerSettings]) -> dict[str, PartnerSettings]:
-        unknown = sorted(set(value) - set(partners()))
+    def _partner_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        plugins = partners()
+        unknown = sorted(set(value) - set(plugins))
         if unknown:
-            raise ValueError(f"unknown partner ids {unknown}; known: {sorted(partners())}")
-        return value
+            raise ValueError(f"unknown partner ids {unknown}; known: {sorted(plugins)}")
+        return {
+            partner_id: plugins[partner_id].settings_model.model_validate(config or {})
+            for partner_id, config in value.items()
+        }
 
-    @field_validator("destinations")
+    @field_validator("destinations", mode="before")
     @classmethod
-    def _known_destinations(
-        cls, value: dict[str, VeraSystemSettings]
-    ) -> dict[str, VeraSystemSettings]:
+    def _destination_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(DESTINATIONS))
         if unknown:
             raise ValueError(f"unknown destination ids {unknown}; known: {sorted(DESTINATIONS)}")
-        return value
+        return {
+            destination_id: DESTINATIONS[destination_id].settings_model.model_validate(config)
+            for destination_id, config in value.items()
+        }
 
     @classmethod
     def settings_customise_sources(

@@ -17,7 +17,7 @@ from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
 from ketenbus.config import KetenbusSettings
 from router.delivery import DeliveryWorker, DestinationStopped
-from router.registry import DESTINATIONS
+from router.registry import DESTINATIONS, BuildContext
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
     """The webhook ingress for every configured partner that pushes."""
     webhook_partners = {
-        partner_id: plugin.webhook(tuple(s.get_secret_value() for s in config.webhook_secrets))
+        partner_id: webhook
         for partner_id, config in settings.partners.items()
-        if (plugin := partners()[partner_id]).webhook is not None and config.webhook_secrets
+        if (build := partners()[partner_id].webhook) is not None
+        and (webhook := build(config)) is not None
     }
     if not webhook_partners:
         raise SystemExit("no partner has webhook_secrets configured: nothing to serve")
@@ -54,10 +55,11 @@ async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) ->
 
 def delivery_workers(settings: KetenbusSettings) -> list[DeliveryWorker]:
     """One delivery worker (and consumer group) per configured destination."""
+    context = BuildContext(settings.kafka, settings.sender_organisation)
     return [
         DeliveryWorker(
             settings.kafka,
-            DESTINATIONS[destination_id](config, settings.sender_organisation),
+            DESTINATIONS[destination_id].build(config, context),
             config.retry,
             concurrency=config.concurrency,
         )

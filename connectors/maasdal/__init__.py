@@ -2,21 +2,26 @@
 
 from connectors.channels.webhook import WebhookPartner, json_key
 from connectors.maasdal.inbound import PARTNER, translate
+from connectors.maasdal.settings import MaasdalSettings
 from connectors.registry import PartnerPlugin
 
 SIGNATURE_HEADER = "X-Maasdal-Signature"
 
 
-def webhook(secrets: tuple[str, ...]) -> WebhookPartner:
+def webhook(settings: MaasdalSettings) -> WebhookPartner | None:
     """Maasdal's webhook: its signature header, 1 MiB bodies, keyed by order number."""
+    if not settings.webhook_secrets:
+        return None
     return WebhookPartner(
         partner_id=PARTNER,
         signature_header=SIGNATURE_HEADER,
-        secrets=secrets,
+        secrets=tuple(secret.get_secret_value() for secret in settings.webhook_secrets),
         message_key=json_key("opdrachtnummer"),
     )
 
 
-PLUGIN = PartnerPlugin(id=PARTNER, inbound=translate, webhook=webhook)
+PLUGIN = PartnerPlugin(
+    id=PARTNER, inbound=translate, settings_model=MaasdalSettings, webhook=webhook
+)
 
-__all__ = ["PARTNER", "PLUGIN", "SIGNATURE_HEADER", "translate", "webhook"]
+__all__ = ["PARTNER", "PLUGIN", "SIGNATURE_HEADER", "MaasdalSettings", "translate", "webhook"]

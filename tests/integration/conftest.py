@@ -19,11 +19,10 @@ from connectors.translator import Translator
 from contracts import KafkaSettings, ensure_topics
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus import services
-from ketenbus.config import KetenbusSettings, PartnerSettings
+from ketenbus.config import KetenbusSettings
 from ketenbus.reference_backoffice import BackOfficeServer
 from router.delivery import DeliveryWorker
 from router.retry import RetryPolicy
-from router.vera_client import VeraSystemSettings
 
 SECRET = "test-secret-maasdal"
 API_KEY = "test-key-onderhoud"
@@ -57,14 +56,14 @@ async def backoffice(vera_specs) -> AsyncIterator[BackOfficeServer]:
 async def pipeline(kafka: KafkaSettings, backoffice: BackOfficeServer) -> AsyncIterator[Pipeline]:
     settings = KetenbusSettings(
         kafka=kafka,
-        partners={"maasdal": PartnerSettings(webhook_secrets=(SECRET,))},
+        partners={"maasdal": {"webhook_secrets": [SECRET]}},
         destinations={
-            "onderhoud": VeraSystemSettings(
-                base_url=backoffice.url_for("onderhoud"),
-                api_key=API_KEY,
-                timeout_seconds=2.0,
-                retry=FAST_RETRIES,
-            )
+            "onderhoud": {
+                "base_url": backoffice.url_for("onderhoud"),
+                "api_key": API_KEY,
+                "timeout_seconds": 2.0,
+                "retry": FAST_RETRIES,
+            }
         },
     )
     await ensure_topics(kafka, [kafka.topics.raw("maasdal")], RAW_TOPIC_CONFIG)
@@ -77,9 +76,11 @@ async def pipeline(kafka: KafkaSettings, backoffice: BackOfficeServer) -> AsyncI
     ]
     maasdal = partners()["maasdal"]
     assert maasdal.webhook is not None
+    webhook = maasdal.webhook(settings.partners["maasdal"])
+    assert webhook is not None
     async with (
         RawWriter(kafka) as writer,
-        WebhookServer(create_webhook_app({"maasdal": maasdal.webhook((SECRET,))}, writer)) as web,
+        WebhookServer(create_webhook_app({"maasdal": webhook}, writer)) as web,
         httpx.AsyncClient(timeout=10) as client,
     ):
         yield Pipeline(settings, web.base_url, client, translator, worker)
