@@ -58,7 +58,8 @@ def parse(body: bytes) -> MaasdalBericht:
         raise UnreadableMessage(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
         raise UnreadableMessage("not a JSON object")
-    message_id = document.get("berichtId") if isinstance(document.get("berichtId"), str) else ""
+    found_id = document.get("berichtId")
+    message_id = found_id if isinstance(found_id, str) else ""
     try:
         return MaasdalBericht.model_validate(document)
     except ValidationError as exc:
