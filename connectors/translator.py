@@ -8,7 +8,11 @@ it visible to ``read_committed`` readers, so no fact is written twice and none i
 skipped. FastStream has no transactions, so this is aiokafka directly.
 
 One bad record never holds back the others: it becomes a dead letter with its
-context (``contracts.deadletter``) inside the same transaction.
+context (``contracts.deadletter``) inside the same transaction. A record holding many
+partner messages (a batch file) can also be partly bad: its adapter returns a
+:class:`~connectors.adapter.Translation`, the good parts become events and each bad
+part its own dead letter (the whole original as value, the part named in
+``kb_dlq_message_id``), all in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
-from connectors.adapter import InboundAdapter
+from connectors.adapter import InboundAdapter, as_translation
 from connectors.errors import TranslationError, UnsupportedMessage
 from contracts import (
     ContractError,
@@ -36,6 +40,18 @@ from contracts.kafka import RAW_TOPIC_CONFIG
 log = logging.getLogger(__name__)
 
 STAGE = "translate"
+
+DEADLETTER_MAX_BYTES = 16 * 1024 * 1024
+"""Dead letters carry the raw original, and a raw record can be a whole file (the file
+inbox takes files up to 10 MiB, docs/channels/file-inbox.md): the translate dead-letter
+topic and the producer accept records up to this size, with room for the headers."""
+
+DEADLETTER_TOPIC_CONFIG = {"max.message.bytes": str(DEADLETTER_MAX_BYTES)}
+
+MAX_PART_DEAD_LETTERS = 20
+"""At most this many dead letters for the bad parts of one raw record: each carries the
+whole original (up to 10 MiB), so a file with a thousand bad Berichten must not make a
+10 GB transaction. Failures beyond it are named together in one more dead letter."""
 
 
 @dataclass
@@ -85,8 +101,8 @@ class Translator:
     async def start(self) -> None:
         topics = self._kafka.topics
         await ensure_topics(self._kafka, self.raw_topics, RAW_TOPIC_CONFIG)
-        # A dead letter carries the raw original, so it needs the raw size limit too.
-        await ensure_topics(self._kafka, [topics.deadletter(STAGE)], RAW_TOPIC_CONFIG)
+        # A dead letter carries the raw original, so it needs the largest raw size too.
+        await ensure_topics(self._kafka, [topics.deadletter(STAGE)], DEADLETTER_TOPIC_CONFIG)
         await ensure_topics(self._kafka, [topics.orders, topics.signals])
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
@@ -94,8 +110,8 @@ class Translator:
             transactional_id=self._transactional_id,
             enable_idempotence=True,
             acks="all",
-            # Dead letters carry the raw original (up to the raw topics' limit).
-            max_request_size=int(RAW_TOPIC_CONFIG["max.message.bytes"]),
+            # Dead letters carry the raw original (up to the largest raw topic's limit).
+            max_request_size=DEADLETTER_MAX_BYTES,
         )
         self._consumer = AIOKafkaConsumer(
             *self.raw_topics,
@@ -175,16 +191,22 @@ class Translator:
             adapter = self._adapters.get(partner)
             if adapter is None:
                 raise UnsupportedMessage(f"no inbound adapter for partner {partner!r}")
-            events = adapter(raw)
+            translation = as_translation(adapter(raw))
         except (TranslationError, ContractError) as exc:
             return [self._dead_letter(record, partner, exc)]
         except Exception as exc:  # an adapter bug must not stop every other partner
             log.exception("adapter for %s failed unexpectedly", partner or "?")
             return [self._dead_letter(record, partner, exc, message="unexpected adapter error")]
-        return [
+        outputs = [
             _Output(self._kafka.topics.for_fact(event.data.restricted), event.to_kafka())
-            for event in events
+            for event in translation.events
         ]
+        failures = list(translation.failures)
+        if len(failures) > MAX_PART_DEAD_LETTERS:
+            cut = MAX_PART_DEAD_LETTERS - 1
+            failures = [*failures[:cut], _summary(failures[cut:])]
+        outputs += [self._dead_letter(record, partner, failure) for failure in failures]
+        return outputs
 
     def _dead_letter(
         self,
@@ -219,3 +241,15 @@ class Translator:
                 await self._consumer.seek_to_beginning(tp)
             else:
                 self._consumer.seek(TopicPartition(tp.topic, tp.partition), committed)
+
+
+def _summary(failures: list[TranslationError]) -> TranslationError:
+    """One failure standing for many: their count, kinds and parts (never their text)."""
+    kinds = sorted({type(failure).__name__ for failure in failures})
+    parts = ", ".join(failure.message_id or "?" for failure in failures)
+    if len(parts) > 1000:
+        parts = parts[:1000] + ", ..."
+    return TranslationError(
+        f"{len(failures)} more bad parts ({', '.join(kinds)}): {parts}",
+        message_id=f"{len(failures)} more",
+    )
