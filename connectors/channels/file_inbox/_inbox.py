@@ -1,0 +1,283 @@
+"""Taking files from a partner's inbox folder: each file stored once, then moved out.
+
+For each complete file (never a ``.part``), in name order:
+
+1. checks that need no reading: size limit, the partner's name pattern, not empty;
+2. read it and take its SHA-256; if ``processed/.sha256/<digest>`` exists, the same
+   content was stored before (a re-upload, or a crash after storing): moved to
+   ``processed/`` without storing it again;
+3. the partner's pre-check (can it be read at all?); a refusal goes to ``rejected/``;
+4. the original bytes go to ``keten.raw.<partner>`` (one record, acks=all);
+5. the marker ``processed/.sha256/<digest>`` is written, then a reason file, then the
+   file is renamed into ``processed/``.
+
+A crash anywhere leaves the file in the inbox until step 5's rename, so it is taken
+again: before step 4 nothing happened yet; between 4 and the marker it is stored a
+second time (same bytes, so the same event ids: no new effect downstream); after the
+marker it is recognised in step 2. See docs/channels/file-inbox.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from connectors.channels.errors import RawStoreError
+from connectors.channels.file_inbox._folder import Entry, Folder
+from connectors.channels.file_inbox._partner import FileInboxPartner
+from connectors.channels.file_inbox._settings import FileInboxSettings
+from connectors.channels.raw_writer import RecordLocation
+from contracts import RawMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "file"
+PART_SUFFIX = ".part"
+MARKERS = ".sha256"
+REASON_SUFFIX = ".reason.txt"
+SHA256_HEADER = "kb_content_sha256"
+
+
+class Outcome(StrEnum):
+    STORED = "stored"  # on the raw topic, moved to processed/
+    DUPLICATE = "duplicate"  # the same content was stored before; moved to processed/
+    REJECTED = "rejected"  # never stored; moved to rejected/ with the reason
+    WAITING = "waiting"  # still being written (not settled); looked at again next poll
+    FAILED = "failed"  # Kafka or the folder failed; stays in the inbox, tried next poll
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    outcome: Outcome
+    reason: str = ""
+    location: RecordLocation | None = None
+    moved_to: str | None = None
+
+
+class RawStore(Protocol):
+    async def write(self, message: RawMessage) -> RecordLocation: ...
+
+
+class FileInbox:
+    """One partner's inbox: :meth:`scan` takes every complete file once."""
+
+    def __init__(
+        self,
+        partner: FileInboxPartner,
+        settings: FileInboxSettings,
+        store: RawStore,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.partner = partner
+        self.settings = settings
+        self._store = store
+        self._clock = clock
+        self.max_file_bytes = settings.max_file_bytes or partner.max_file_bytes
+        self._settle = (
+            partner.settle_seconds if settings.settle_seconds is None else settings.settle_seconds
+        )
+        self._seen: dict[str, tuple[int, float, float]] = {}
+
+    @property
+    def inbox(self) -> str:
+        return self.settings.path
+
+    async def scan(self, folder: Folder) -> list[FileResult]:
+        """Look at the inbox once and deal with every complete file in it.
+
+        Raises :class:`FolderError` when the folder fails (the caller reconnects);
+        stops early, with a FAILED result, when Kafka does not acknowledge.
+        """
+        for directory in (
+            self.settings.processed_dir,
+            self.settings.rejected_dir,
+            self._markers(),
+        ):
+            await folder.makedirs(directory)
+        entries = sorted(await folder.list_files(self.inbox), key=lambda entry: entry.name)
+        names = {entry.name for entry in entries}
+        self._seen = {name: seen for name, seen in self._seen.items() if name in names}
+        results: list[FileResult] = []
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name.lower().endswith(PART_SUFFIX):
+                continue  # an upload in progress, or a temporary file of ours
+            if not self._settled(entry):
+                results.append(FileResult(entry.name, Outcome.WAITING, "not settled yet"))
+                continue
+            result = await self._take(folder, entry)
+            self._log(result, entry)
+            results.append(result)
+            if result.outcome is Outcome.FAILED:
+                break  # Kafka is not answering: the next poll tries again
+        return results
+
+    def _settled(self, entry: Entry) -> bool:
+        if self._settle <= 0:
+            return True
+        now = self._clock()
+        seen = self._seen.get(entry.name)
+        if seen is None or seen[:2] != (entry.size, entry.mtime):
+            self._seen[entry.name] = (entry.size, entry.mtime, now)
+            return False
+        return now - seen[2] >= self._settle
+
+    async def _take(self, folder: Folder, entry: Entry) -> FileResult:
+        name = entry.name
+        limit = self.max_file_bytes
+        if entry.size > limit:
+            return await self._reject(folder, name, f"larger than {limit} bytes: not read")
+        if not self.partner.name_pattern.fullmatch(name):
+            return await self._reject(
+                folder, name, f"name does not match {self.partner.name_pattern.pattern}"
+            )
+        if entry.size == 0:
+            return await self._reject(folder, name, "empty file")
+        body = await folder.read(posixpath.join(self.inbox, name), limit + 1)
+        if len(body) > limit:
+            return await self._reject(folder, name, f"larger than {limit} bytes: not stored")
+        if len(body) != entry.size:
+            self._seen.pop(name, None)
+            return FileResult(name, Outcome.WAITING, "changed while being read")
+        digest = hashlib.sha256(body).hexdigest()
+        marker = posixpath.join(self._markers(), digest)
+        if await folder.exists(marker):
+            earlier = (await folder.read(marker, 4096)).decode("utf-8", "replace")
+            return await self._move(
+                folder,
+                name,
+                Outcome.DUPLICATE,
+                "the same content was stored before: not stored again\n"
+                + _indent("first stored", earlier),
+                digest,
+            )
+        refusal = self._check(name, body)
+        if refusal is not None:
+            return await self._reject(folder, name, refusal, digest)
+        try:
+            location = await self._store.write(self._raw(name, body, digest))
+        except RawStoreError as exc:
+            return FileResult(name, Outcome.FAILED, f"not stored, stays in the inbox: {exc}")
+        stored = (
+            f"file: {name}\nsha256: {digest}\nraw record: {location.topic} "
+            f"partition {location.partition} offset {location.offset}\nstored at: {_now()}\n"
+        )
+        await folder.write_text(marker, stored)
+        return await self._move(
+            folder, name, Outcome.STORED, "stored on Kafka", digest, location=location
+        )
+
+    def _raw(self, name: str, body: bytes, digest: str) -> RawMessage:
+        return RawMessage(
+            partner=self.partner.partner_id,
+            channel=CHANNEL,
+            body=body,
+            received_at=datetime.now(UTC),
+            content_type=self.partner.content_type,
+            origin=name,
+            key=self._key(name, body),
+            extra_headers=((SHA256_HEADER, digest.encode()),),
+        )
+
+    def _key(self, name: str, body: bytes) -> bytes | None:
+        try:
+            return self.partner.key(name, body)
+        except Exception as exc:  # a key bug must not keep a file from being stored
+            log.error("file inbox partner=%s key failed: %s", self.partner.partner_id, type(exc))
+            return None
+
+    def _check(self, name: str, body: bytes) -> str | None:
+        try:
+            return self.partner.check(name, body)
+        except Exception as exc:  # a bug in a pre-check must not reject a file: store it
+            log.error("file inbox partner=%s check failed: %s", self.partner.partner_id, type(exc))
+            return None
+
+    async def _reject(
+        self, folder: Folder, name: str, reason: str, digest: str | None = None
+    ) -> FileResult:
+        return await self._move(folder, name, Outcome.REJECTED, reason, digest)
+
+    async def _move(
+        self,
+        folder: Folder,
+        name: str,
+        outcome: Outcome,
+        reason: str,
+        digest: str | None,
+        *,
+        location: RecordLocation | None = None,
+    ) -> FileResult:
+        """Write the reason, then move the file out of the inbox under a free name."""
+        directory = (
+            self.settings.rejected_dir
+            if outcome is Outcome.REJECTED
+            else self.settings.processed_dir
+        )
+        target = await _free_name(folder, directory, name)
+        lines = [f"outcome: {outcome.value}", f"reason: {reason}", f"file: {name}"]
+        if digest is not None:
+            lines.append(f"sha256: {digest}")
+        if location is not None:
+            lines.append(
+                f"raw record: {location.topic} partition {location.partition} "
+                f"offset {location.offset}"
+            )
+        lines.append(f"at: {_now()}")
+        await folder.write_text(target + REASON_SUFFIX, "\n".join(lines) + "\n")
+        await folder.rename(posixpath.join(self.inbox, name), target)
+        return FileResult(name, outcome, reason, location=location, moved_to=target)
+
+    def _markers(self) -> str:
+        return posixpath.join(self.settings.processed_dir, MARKERS)
+
+    def _log(self, result: FileResult, entry: Entry) -> None:
+        where = ""
+        if result.location is not None:
+            where = (
+                f" topic={result.location.topic} partition={result.location.partition}"
+                f" offset={result.location.offset}"
+            )
+        level = (
+            logging.WARNING
+            if result.outcome in (Outcome.REJECTED, Outcome.FAILED)
+            else logging.INFO
+        )
+        log.log(
+            level,
+            "file inbox partner=%s file=%s bytes=%d outcome=%s%s",
+            self.partner.partner_id,
+            result.name,
+            entry.size,
+            result.outcome.value,
+            where,
+        )
+
+
+async def _free_name(folder: Folder, directory: str, name: str) -> str:
+    """``directory/name``, or ``name`` with ``.2``, ``.3``... before its extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    for number in range(1, 10_000):
+        candidate = name if number == 1 else f"{stem}.{number}{dot}{extension}"
+        path = posixpath.join(directory, candidate)
+        if not await folder.exists(path):
+            return path
+    raise RuntimeError(f"no free name for {name} in {directory}")
+
+
+def _indent(title: str, text: str) -> str:
+    return f"{title}:\n" + "".join(f"  {line}\n" for line in text.strip().splitlines())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,52 @@
+"""How one partner's inbox is configured (``[partners.<id>.inbox]``)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connectors.channels.file_inbox._sftp import SftpSettings
+
+MIB = 1024 * 1024
+
+
+class FileInboxSettings(BaseModel):
+    """One partner's inbox folder, on this machine's disk or (with ``sftp``) on a server.
+
+    ``processed`` and ``rejected`` default to folders of those names beside the inbox.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = Field(description="The inbox folder (on the SFTP server when sftp is set).")
+    processed: str | None = Field(default=None, description="Default: <path>/../processed.")
+    rejected: str | None = Field(default=None, description="Default: <path>/../rejected.")
+    sftp: SftpSettings | None = Field(
+        default=None, description="Pull over SFTP instead of reading a local folder."
+    )
+    poll_seconds: float = Field(default=5.0, gt=0, description="Time between two listings.")
+    settle_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="A file is taken once its size and time stood still this long "
+        "(for uploads without .part); default: the partner's.",
+    )
+    max_file_bytes: int | None = Field(
+        default=None,
+        gt=0,
+        le=14 * MIB,
+        description="Larger files are rejected unread; default: the partner's limit.",
+    )
+
+    @property
+    def processed_dir(self) -> str:
+        return self.processed or _beside(self.path, "processed")
+
+    @property
+    def rejected_dir(self) -> str:
+        return self.rejected or _beside(self.path, "rejected")
+
+
+def _beside(path: str, name: str) -> str:
+    return posixpath.join(posixpath.dirname(posixpath.normpath(path)), name)

@@ -1,0 +1,143 @@
+"""The inbox over SFTP (asyncssh), for a ketenbus that does not run beside the server.
+
+The server's host key is always checked against a known_hosts file: an inbox that
+would accept any server would hand partner files (and the right to move them) to
+whoever sits in between. Authentication is by a private key file or a password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import stat
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncssh
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from connectors.channels.file_inbox._errors import FolderError
+from connectors.channels.file_inbox._folder import Entry
+
+_FAILURES = (asyncssh.Error, asyncssh.SFTPError, OSError, TimeoutError, EOFError)
+
+
+class SftpSettings(BaseModel):
+    """Where the partner's SFTP folders are and how to log in (``[partners.<id>.inbox.sftp]``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str
+    port: int = Field(default=22, ge=1, le=65535)
+    username: str
+    known_hosts: Path = Field(description="known_hosts file with the server's host key.")
+    private_key: Path | None = Field(default=None, description="Private key file to log in.")
+    password: SecretStr | None = Field(
+        default=None,
+        description="Password to log in, if no key; "
+        "KETENBUS_PARTNERS__<ID>__INBOX__SFTP__PASSWORD.",
+    )
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _can_log_in(self) -> SftpSettings:
+        if self.private_key is None and self.password is None:
+            raise ValueError("set private_key or password to log in")
+        return self
+
+
+@contextlib.asynccontextmanager
+async def sftp_folder(settings: SftpSettings) -> AsyncIterator[SftpFolder]:
+    """An SFTP session as a :class:`~connectors.channels.file_inbox.Folder`."""
+    try:
+        connection = await asyncssh.connect(
+            settings.host,
+            settings.port,
+            username=settings.username,
+            known_hosts=str(settings.known_hosts),
+            client_keys=[str(settings.private_key)] if settings.private_key else None,
+            password=settings.password.get_secret_value() if settings.password else None,
+            connect_timeout=settings.connect_timeout_seconds,
+            agent_path=None,
+            config=None,
+        )
+    except _FAILURES as exc:
+        raise FolderError(f"SFTP connect to {settings.host} failed: {type(exc).__name__}") from exc
+    try:
+        try:
+            client = await connection.start_sftp_client()
+        except _FAILURES as exc:
+            raise FolderError(f"SFTP session failed: {type(exc).__name__}") from exc
+        async with client:
+            yield SftpFolder(client)
+    finally:
+        connection.close()
+        with contextlib.suppress(*_FAILURES):
+            await connection.wait_closed()
+
+
+class SftpFolder:
+    """A :class:`~connectors.channels.file_inbox.Folder` on an SFTP server."""
+
+    def __init__(self, client: asyncssh.SFTPClient) -> None:
+        self._client = client
+
+    async def list_files(self, directory: str) -> list[Entry]:
+        try:
+            names = await self._client.readdir(directory)
+        except _FAILURES as exc:
+            raise _failed("list", exc) from exc
+        return [
+            Entry(name.filename, name.attrs.size or 0, float(name.attrs.mtime or 0))
+            for name in names
+            if isinstance(name.filename, str)
+            and name.attrs.permissions is not None
+            and stat.S_ISREG(name.attrs.permissions)
+        ]
+
+    async def read(self, path: str, limit: int) -> bytes:
+        try:
+            async with self._client.open(path, "rb") as handle:
+                data = await handle.read(limit)
+        except _FAILURES as exc:
+            raise _failed("read", exc) from exc
+        return bytes(data)
+
+    async def exists(self, path: str) -> bool:
+        try:
+            return await self._client.lexists(path)
+        except _FAILURES as exc:
+            raise _failed("stat", exc) from exc
+
+    async def write_text(self, path: str, text: str) -> None:
+        temporary = posixpath.join(posixpath.dirname(path), f".{uuid.uuid4().hex}.tmp")
+        try:
+            async with self._client.open(temporary, "wb") as handle:
+                await handle.write(text.encode("utf-8"))
+            if await self._client.lexists(path):
+                await self._client.remove(path)
+            await self._client.rename(temporary, path)
+        except _FAILURES as exc:
+            raise _failed("write", exc) from exc
+
+    async def rename(self, source: str, target: str) -> None:
+        try:
+            # SFTP rename refuses an existing target on OpenSSH but not on every server:
+            # check first (one ingress per inbox writes there).
+            if await self._client.lexists(target):
+                raise FolderError(f"rename failed: {posixpath.basename(target)} exists")
+            await self._client.rename(source, target)
+        except _FAILURES as exc:
+            raise _failed("rename", exc) from exc
+
+    async def makedirs(self, directory: str) -> None:
+        try:
+            await self._client.makedirs(directory, exist_ok=True)
+        except _FAILURES as exc:
+            raise _failed("mkdir", exc) from exc
+
+
+def _failed(operation: str, exc: BaseException) -> FolderError:
+    reason = getattr(exc, "reason", "") or type(exc).__name__
+    return FolderError(f"SFTP {operation} failed: {str(reason)[:120]}")
