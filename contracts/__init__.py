@@ -3,10 +3,11 @@ every destination reads.
 
     raw partner message --(connector adapter)--> CanonicalEvent(OrderFact) on Kafka
 
-See docs/architecture.md for the topics and headers.
+See docs/contracts.md for the event catalogue, the ownership, time and versioning
+rules, and how to consume the topics; the VERA code lists are in ``contracts.vera_codes``.
 """
 
-from contracts._codes import DicoCause, DicoDetail, DicoStatus
+from contracts._codes import CodeList, DicoCause, DicoDetail, DicoStatus
 from contracts._envelope import (
     CONTENT_TYPE,
     SPEC_VERSION,
@@ -15,8 +16,14 @@ from contracts._envelope import (
     KafkaRecord,
     cloudevents_type,
     dataschema,
+    read_fact,
 )
-from contracts._errors import ContractError, InvalidEnvelope, UnknownFactType
+from contracts._errors import (
+    ContractError,
+    InvalidEnvelope,
+    UnknownFactType,
+    validation_problems,
+)
 from contracts._facts import (
     FACT_TYPES,
     STATUS_FACTS,
@@ -53,9 +60,12 @@ from contracts._ids import event_id
 from contracts._ownership import (
     OWNER,
     Classification,
+    FreeText,
     Marking,
+    OptionalFreeText,
     Ownership,
     Personal,
+    PersonalText,
     Purpose,
     SpecialCategory,
     classify,
@@ -81,12 +91,14 @@ __all__ = [
     "CancellationRequested",
     "CanonicalEvent",
     "Classification",
+    "CodeList",
     "ContractError",
     "DeadLetter",
     "DeadLetterHeader",
     "DicoCause",
     "DicoDetail",
     "DicoStatus",
+    "FreeText",
     "Headers",
     "HourLine",
     "InformationExchanged",
@@ -99,6 +111,7 @@ __all__ = [
     "Marking",
     "MaterialLine",
     "Money",
+    "OptionalFreeText",
     "OrderAccepted",
     "OrderAssigned",
     "OrderCancelled",
@@ -109,6 +122,7 @@ __all__ = [
     "OrderRegistered",
     "Ownership",
     "Personal",
+    "PersonalText",
     "Purpose",
     "Quantity",
     "RawHeader",
@@ -134,5 +148,7 @@ __all__ = [
     "field_marking",
     "invoice_differences",
     "local_to_utc",
+    "read_fact",
     "redact",
+    "validation_problems",
 ]

@@ -1,16 +1,64 @@
-"""The partners' code lists (DICO, Ketenstandaard Bouw en Techniek) that the contract uses.
+"""Code lists: the partners' DICO codes, and the base every code list of the contract uses.
 
-The canonical facts carry the partner's DICO codes; the VERA codes live with the
-destinations that speak VERA (``router/destinations``).
+A code list is a ``StrEnum`` that names its list (``__code_list__``). An unknown code
+is then a validation error of its own kind (``code_list``) that names the list and
+the codes it knows, never the value that was sent (it may be free text a partner put
+in the wrong field). The JSON Schema of a code list carries ``x-code-list``.
+
+The DICO lists (Ketenstandaard Bouw en Techniek) are what partners send and what the
+canonical facts carry; the VERA lists of the corporation are in ``contracts.vera_codes``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
-class DicoStatus(StrEnum):
+class CodeList(StrEnum):
+    """Base of every code list: validation errors and JSON Schema name the list."""
+
+    __code_list__: ClassVar[str] = ""
+
+    @classmethod
+    def code_list(cls) -> str:
+        """The list's name, as errors and schemas show it (``DICO StatusCode``)."""
+        return cls.__code_list__ or cls.__name__
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        known = ", ".join(cls)
+        context = {"code_list": cls.code_list(), "expected": known}
+
+        def validate(value: Any, inner: core_schema.ValidatorFunctionWrapHandler) -> Any:
+            try:
+                return inner(value)
+            except ValidationError:
+                raise PydanticCustomError(
+                    "code_list", "not a code of {code_list} (known: {expected})", context
+                ) from None
+
+        return core_schema.no_info_wrap_validator_function(validate, handler(source))
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        handler.resolve_ref_schema(json_schema)["x-code-list"] = cls.code_list()
+        return json_schema
+
+
+class DicoStatus(CodeList):
     """DICO StatusCode: where a partner says an order is."""
+
+    __code_list__ = "DICO StatusCode"
 
     REG = "REG"  # geregistreerd
     ACC = "ACC"  # geaccepteerd
@@ -27,12 +75,14 @@ class DicoStatus(StrEnum):
     REA = "REA"  # reactie
 
 
-class DicoDetail(StrEnum):
+class DicoDetail(CodeList):
     """DICO StatusDetailCode: why an order was interrupted (with OND).
 
     Careful: DICO ``AFW`` is "afwachten in verband met weer"; VERA's ``AFW`` is
     "klant niet aanwezig". They are different codes that happen to share letters.
     """
+
+    __code_list__ = "DICO StatusDetailCode"
 
     BNT = "BNT"  # gebruiker niet aanwezig
     MIB = "MIB"  # materiaal in bestelling
@@ -49,8 +99,10 @@ class DicoDetail(StrEnum):
     QUR = "QUR"  # offerte niet gegund
 
 
-class DicoCause(StrEnum):
+class DicoCause(CodeList):
     """DICO cause of a defect, as a partner reports it on completion."""
+
+    __code_list__ = "DICO oorzaak"
 
     HUU = "HUU"  # huurder
     SLT = "SLT"  # slijtage

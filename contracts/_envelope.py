@@ -10,12 +10,15 @@ stay in order. The ownership tags are CloudEvents extension attributes
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
-from contracts._errors import InvalidEnvelope, UnknownFactType
+from contracts._errors import InvalidEnvelope, UnknownFactType, validation_problems
 from contracts._facts import FACT_TYPES, OrderFact
 from contracts._ids import event_id
 from contracts._ownership import Ownership, classify
@@ -36,6 +39,8 @@ def dataschema(fact_type: str) -> str:
     """The id of the committed JSON Schema of a fact type's data."""
     return f"urn:ketenbus:contracts:{fact_type}:{CONTRACT_VERSION}"
 
+
+F = TypeVar("F", bound=OrderFact)
 
 _FACTS_BY_CE_TYPE = {cloudevents_type(name): model for name, model in FACT_TYPES.items()}
 
@@ -159,15 +164,28 @@ class CanonicalEvent(BaseModel):
                     retention=attributes.get("retention", ""),
                 ),
                 traceparent=attributes.get("traceparent"),
-                data=model.model_validate_json(value),
+                data=read_fact(model, value),
             )
         except ValidationError as exc:
-            # Field names and error kinds only: the input may hold personal data.
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc'])}: {error['type']}"
-                for error in exc.errors()
-            )
+            # Field names and what is wrong only: the input may hold personal data.
+            problems = validation_problems(exc)
             raise InvalidEnvelope(f"invalid {attributes['type']}: {problems}") from None
+
+
+def read_fact(model: type[F], value: bytes) -> F:
+    """A fact from its JSON, exactly and tolerantly.
+
+    Exactly: JSON numbers become ``Decimal`` without passing through a float (pydantic's
+    own JSON parser reads them as floats, pydantic#9180), so an amount written as a
+    number by another producer keeps every digit and a third decimal is refused, not
+    rounded away. Tolerantly: fields this version does not know are ignored, so a
+    reader keeps working when a later minor release of v1 adds an optional field.
+    """
+    try:
+        document = json.loads(value, parse_float=Decimal)
+    except ValueError:
+        raise InvalidEnvelope(f"{model.fact_type}: the value is not JSON") from None
+    return model.model_validate(document, extra="ignore")
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -7,6 +7,8 @@ ContractError                  a message is not a valid canonical event
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class ContractError(ValueError):
     """A message is not a valid canonical event."""
@@ -18,3 +20,16 @@ class UnknownFactType(ContractError):
 
 class InvalidEnvelope(ContractError):
     """A required CloudEvents header is missing or malformed, or the data is invalid."""
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """Each problem as ``field.path: what is wrong``, never the value that was sent.
+
+    The value may be personal data (a name in the wrong field); pydantic's own
+    ``str(exc)`` shows it, so nothing that can reach a log or a dead letter uses that.
+    An unknown code reads ``cause: not a code of DICO oorzaak (known: HUU, SLT, OUD)``.
+    """
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or '(root)'}: {error['msg']}"
+        for error in exc.errors(include_input=False, include_url=False, include_context=False)
+    )

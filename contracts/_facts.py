@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -27,9 +26,17 @@ from pydantic import (
     model_validator,
 )
 
-from contracts._codes import DicoCause, DicoDetail, DicoStatus
-from contracts._ownership import Personal, Purpose, SpecialCategory
+from contracts._codes import CodeList, DicoCause, DicoDetail, DicoStatus
+from contracts._ownership import (
+    FreeText,
+    OptionalFreeText,
+    Personal,
+    PersonalText,
+    Purpose,
+    SpecialCategory,
+)
 from contracts._time import as_utc
+from contracts.vera_codes import Unit
 
 OrderNumber = Annotated[
     str,
@@ -50,19 +57,6 @@ Quantity = Annotated[
     Decimal,
     Field(ge=0, decimal_places=4, allow_inf_nan=False, description="An exact quantity."),
 ]
-
-
-class Unit(StrEnum):
-    """Units of measure, as the VERA MEETEENHEID codes (adapters map partner units)."""
-
-    UUR = "UUR"  # uren
-    STU = "STU"  # stuks
-    MTR = "MTR"  # meter
-    M2 = "M2"
-    M3 = "M3"
-    LTR = "LTR"  # liter
-    KGR = "KGR"  # kilogram
-    MIN = "MIN"  # minuten
 
 
 class _Model(BaseModel):
@@ -93,7 +87,9 @@ class OrderFact(_Model):
     note: Personal = Field(
         default=None, description="The partner's free-text note; may name people."
     )
-    tenant: TenantContact | None = None
+    tenant: TenantContact | None = Field(
+        default=None, description="The tenant's contact details, when the partner sends them."
+    )
 
     @property
     def status_code(self) -> DicoStatus | None:
@@ -110,21 +106,30 @@ class _StatusFact(OrderFact):
 
 
 class OrderRegistered(_StatusFact):
+    """The partner registered the order in its own system (DICO REG)."""
+
     fact_type = "order.registered"
     dico_status = DicoStatus.REG
 
 
 class OrderAccepted(_StatusFact):
+    """The partner accepted the order (DICO ACC)."""
+
     fact_type = "order.accepted"
     dico_status = DicoStatus.ACC
 
 
 class OrderRefused(_StatusFact):
+    """The partner refused the order (DICO WEI); the note says why. The order needs a new
+    partner."""
+
     fact_type = "order.refused"
     dico_status = DicoStatus.WEI
 
 
 class OrderInterrupted(_StatusFact):
+    """Work on the order is interrupted (DICO OND), with the reason as a DICO detail code."""
+
     fact_type = "order.interrupted"
     dico_status = DicoStatus.OND
 
@@ -132,6 +137,8 @@ class OrderInterrupted(_StatusFact):
 
 
 class LeadTimeExtended(_StatusFact):
+    """The partner asks for a later deadline (DICO VER)."""
+
     fact_type = "order.lead-time-extended"
     dico_status = DicoStatus.VER
 
@@ -139,43 +146,62 @@ class LeadTimeExtended(_StatusFact):
 
 
 class HourLine(_Model):
+    """Hours worked on the order (VERA besteding WER in UUR)."""
+
     mechanic: Personal = None
-    hours: Quantity
+    hours: Quantity = Field(description="Hours worked, e.g. 1.25.")
+    description: OptionalFreeText = Field(
+        default=None, description="What the work was, as the partner wrote it."
+    )
+    hourly_rate: Money | None = Field(default=None, description="EUR per hour, excl. btw.")
 
 
 class MaterialLine(_Model):
-    article_number: str | None = None
-    description: str
+    """Material used on the order (VERA besteding MAT)."""
+
+    article_number: str | None = Field(default=None, description="The partner's article number.")
+    description: FreeText = Field(description="What the material is.")
     quantity: Quantity
     unit: Unit
     unit_price: Money | None = Field(default=None, description="EUR per unit, excl. btw.")
 
 
 class TechnicallyCompleted(_StatusFact):
+    """The work is done (DICO TGE): hours, materials, cause, NL-SfB element, first-time fix."""
+
     fact_type = "order.technically-completed"
     dico_status = DicoStatus.TGE
 
-    completed_at: UtcDatetime
-    first_time_fix: bool | None = None
-    cause: DicoCause | None = None
+    completed_at: UtcDatetime = Field(description="When the work was done, in UTC.")
+    first_time_fix: bool | None = Field(
+        default=None, description="Fixed at the first visit (eerste keer goed)."
+    )
+    cause: DicoCause | None = Field(default=None, description="The cause the partner found.")
     nlsfb_element: str | None = Field(
         default=None, pattern=r"^\d{2}(\.\d{1,2})?$", description="NL-SfB element code."
     )
-    hours: tuple[HourLine, ...] = ()
-    materials: tuple[MaterialLine, ...] = ()
+    hours: tuple[HourLine, ...] = Field(default=(), description="Hours worked.")
+    materials: tuple[MaterialLine, ...] = Field(default=(), description="Materials used.")
 
 
 class AdministrativelyCompleted(_StatusFact):
+    """The partner closed the order in its administration (DICO AGE)."""
+
     fact_type = "order.administratively-completed"
     dico_status = DicoStatus.AGE
 
 
 class CancellationRequested(_StatusFact):
+    """The partner asks the corporation to cancel the order (DICO VAN): a request, not a
+    cancellation."""
+
     fact_type = "order.cancellation-requested"
     dico_status = DicoStatus.VAN
 
 
 class OrderCancelled(_StatusFact):
+    """The order is cancelled (DICO ANN)."""
+
     fact_type = "order.cancelled"
     dico_status = DicoStatus.ANN
 
@@ -193,15 +219,19 @@ class InformationExchanged(OrderFact):
 
 
 class AppointmentPlanned(OrderFact):
+    """An appointment with the tenant is planned: a window in UTC."""
+
     fact_type = "order.appointment-planned"
 
-    starts_at: UtcDatetime
-    ends_at: UtcDatetime
-    mechanic: Personal = None
+    starts_at: UtcDatetime = Field(description="Start of the appointment window, in UTC.")
+    ends_at: UtcDatetime = Field(description="End of the appointment window, in UTC.")
+    mechanic: Personal = Field(default=None, description="The mechanic's name.")
 
 
-class SignalCategory(StrEnum):
+class SignalCategory(CodeList):
     """What a mechanic noticed behind the front door (the partners' list)."""
+
+    __code_list__ = "signal category"
 
     VERVUILING = "VERVUILING"
     VERWAARLOZING = "VERWAARLOZING"
@@ -221,7 +251,7 @@ class SocialSignalRaised(OrderFact):
     retention = "P2Y"
     restricted = True
 
-    category: SignalCategory
+    category: SignalCategory = Field(description="What kind of signal it is.")
     signal_note: SpecialCategory = Field(
         default=None, description="What the mechanic wrote: special-category personal data."
     )
@@ -229,9 +259,11 @@ class SocialSignalRaised(OrderFact):
 
 
 class InvoiceLine(_Model):
-    description: str
+    """One line of an invoice: what is charged, excl. btw, at one btw rate."""
+
+    description: FreeText = Field(description="What is charged, as the partner wrote it.")
     quantity: Quantity
-    unit: Unit | None = None
+    unit: Unit | None = Field(default=None, description="The unit of the quantity.")
     unit_price: Money = Field(description="EUR per unit, excl. btw.")
     amount_excl_vat: Money = Field(description="quantity x unit_price, rounded to the cent.")
     vat_rate: Decimal = Field(ge=0, le=100, description="btw rate in percent: 21, 9 or 0.")
@@ -240,9 +272,9 @@ class InvoiceLine(_Model):
 class VatTotal(_Model):
     """The btw of one rate: the base (sum of its lines) and the btw on it, to the cent."""
 
-    rate: Decimal = Field(ge=0, le=100)
-    base: Money
-    vat: Money
+    rate: Decimal = Field(ge=0, le=100, description="btw rate in percent.")
+    base: Money = Field(description="The sum of the lines at this rate, excl. btw.")
+    vat: Money = Field(description="The btw at this rate (0.00 with reverse charge).")
 
 
 class InvoiceSubmitted(OrderFact):
@@ -253,14 +285,14 @@ class InvoiceSubmitted(OrderFact):
     purpose = Purpose.INVOICING
 
     invoice_number: str = Field(min_length=1, description="The partner's invoice number.")
-    invoice_date: date
-    due_date: date
+    invoice_date: date = Field(description="Factuurdatum.")
+    due_date: date = Field(description="Vervaldatum: when it must be paid.")
     reverse_charge: bool = Field(description="btw verlegd: the btw is 0.00.")
-    lines: tuple[InvoiceLine, ...] = Field(min_length=1)
-    vat_totals: tuple[VatTotal, ...]
-    total_excl_vat: Money
-    total_vat: Money
-    total_incl_vat: Money
+    lines: tuple[InvoiceLine, ...] = Field(min_length=1, description="The invoice lines.")
+    vat_totals: tuple[VatTotal, ...] = Field(description="The btw per rate.")
+    total_excl_vat: Money = Field(description="Total excl. btw.")
+    total_vat: Money = Field(description="Total btw.")
+    total_incl_vat: Money = Field(description="Total incl. btw.")
     g_account_amount: Money = Field(
         ge=0, description="The part paid to the G-rekening (Wet ketenaansprakelijkheid)."
     )
@@ -321,7 +353,7 @@ class Address(_Model):
     postcode: Personal = None
     house_number: Personal = None
     addition: Personal = None
-    city: str | None = None
+    city: str | None = Field(default=None, description="Woonplaats (alone it locates no one).")
 
 
 class OrderAssigned(OrderFact):
@@ -331,12 +363,16 @@ class OrderAssigned(OrderFact):
 
     partner: str = Field(description="The partner id the order is assigned to.")
     kind: Literal["REP", "MUT"] = Field(description="REP repair, MUT a vacated dwelling.")
-    description: str
+    description: PersonalText = Field(
+        description="The work to do, as the corporation wrote it; may describe the tenant."
+    )
     deadline: UtcDatetime = Field(description="Uiterste gereed: when it must be done.")
-    address: Address
+    address: Address = Field(description="Where the work is.")
     unit_code: str = Field(description="The corporation's verhuureenheid (VHE) code.")
-    contact: TenantContact | None = None
-    nlsfb_element: str | None = Field(default=None, pattern=r"^\d{2}(\.\d{1,2})?$")
+    contact: TenantContact | None = Field(default=None, description="Who to call for access.")
+    nlsfb_element: str | None = Field(
+        default=None, pattern=r"^\d{2}(\.\d{1,2})?$", description="NL-SfB element code."
+    )
 
 
 FACT_TYPES: dict[str, type[OrderFact]] = {

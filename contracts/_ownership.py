@@ -3,9 +3,13 @@
 Two levels, both read by the router:
 
 * **Field markings** in the models themselves: a field that can hold personal or
-  special-category data is annotated with :data:`Personal` or :data:`SpecialCategory`
-  (visible in the JSON Schema as ``x-classification``). The router redacts by these
-  markings, never by a hand-kept list of field names.
+  special-category data is annotated with :data:`Personal`, :data:`PersonalText` or
+  :data:`SpecialCategory` (visible in the JSON Schema as ``x-classification``); free
+  text about goods or work (a material's description) is :data:`FreeText` (internal,
+  ``x-free-text``), so the data warehouse, which gets no free text at all, can drop it
+  by rule too. The router redacts by these markings, never by a hand-kept list of
+  field names. Every other text field of a fact is a code or an identifier; a test
+  walks every fact model and fails on an unmarked text field it does not know.
 * **Event tags** (:class:`Ownership`): owner, producing partner, the event's
   classification (the highest marking among the fields that hold a value), purpose
   and retention. They travel as CloudEvents extension attributes.
@@ -54,10 +58,14 @@ class Marking:
     """The classification of one field, found by the router through the annotation."""
 
     classification: Classification
+    free_text: bool = False
+    """Free text (written by a person, about anything): the data warehouse gets none."""
 
 
 PERSONAL_MARK = Marking(Classification.PERSONAL)
-SPECIAL_MARK = Marking(Classification.SPECIAL_CATEGORY)
+SPECIAL_MARK = Marking(Classification.SPECIAL_CATEGORY, free_text=True)
+NOTE_MARK = Marking(Classification.PERSONAL, free_text=True)
+FREE_TEXT_MARK = Marking(Classification.INTERNAL, free_text=True)
 
 # The markings sit on the field itself (not inside an Optional), where pydantic keeps
 # them in ``FieldInfo.metadata`` and the JSON Schema shows them.
@@ -70,6 +78,28 @@ SpecialCategory = Annotated[
     str | None, SPECIAL_MARK, Field(json_schema_extra={"x-classification": "special-category"})
 ]
 """Optional text that can hold special-category personal data (health, living conditions)."""
+
+PersonalText = Annotated[
+    str,
+    NOTE_MARK,
+    Field(json_schema_extra={"x-classification": "personal", "x-free-text": True}),
+]
+"""Required free text written about a case, which can name or describe people."""
+
+FreeText = Annotated[
+    str,
+    FREE_TEXT_MARK,
+    Field(json_schema_extra={"x-classification": "internal", "x-free-text": True}),
+]
+"""Required free text about goods or work (a material, an invoice line): not personal,
+but free text, which the data warehouse does not get."""
+
+OptionalFreeText = Annotated[
+    str | None,
+    FREE_TEXT_MARK,
+    Field(json_schema_extra={"x-classification": "internal", "x-free-text": True}),
+]
+"""Optional :data:`FreeText`."""
 
 
 def field_marking(model: type[BaseModel], name: str) -> Marking | None:
@@ -89,32 +119,36 @@ def classify(fact: BaseModel) -> Classification:
     return highest
 
 
-def redact(fact: BaseModel, allowed: Classification) -> dict[str, Any]:
-    """The fact as JSON-ready data with every field marked above ``allowed`` removed.
+def redact(fact: BaseModel, allowed: Classification, *, free_text: bool = True) -> dict[str, Any]:
+    """The fact as JSON-ready data with every field marked above ``allowed`` removed,
+    and with every free-text field removed too when ``free_text`` is false (the data
+    warehouse: no names, phone numbers or free text).
 
     Removed, not blanked: a destination that may not see a field should not learn
     that it was there.
     """
-    return fact.model_dump(mode="json", exclude=_exclusions(fact, allowed) or None)
+    return fact.model_dump(mode="json", exclude=_exclusions(fact, allowed, free_text) or None)
 
 
-def _exclusions(fact: BaseModel, allowed: Classification) -> dict[str | int, Any]:
+def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> dict[str | int, Any]:
     """A pydantic ``exclude`` tree of the fields above ``allowed``, nested models included."""
     excluded: dict[str | int, Any] = {}
     for name in type(fact).model_fields:
         marking = field_marking(type(fact), name)
-        if marking is not None and not marking.classification <= allowed:
+        if marking is not None and (
+            not marking.classification <= allowed or (marking.free_text and not free_text)
+        ):
             excluded[name] = True
             continue
         value = getattr(fact, name)
         if isinstance(value, BaseModel):
-            if nested := _exclusions(value, allowed):
+            if nested := _exclusions(value, allowed, free_text):
                 excluded[name] = nested
         elif isinstance(value, list | tuple):
             per_item = {
                 index: nested
                 for index, item in enumerate(value)
-                if isinstance(item, BaseModel) and (nested := _exclusions(item, allowed))
+                if isinstance(item, BaseModel) and (nested := _exclusions(item, allowed, free_text))
             }
             if per_item:
                 excluded[name] = per_item

@@ -27,6 +27,17 @@ class Topics:
         """Social signals: special-category data, restricted readers."""
         return f"{self.prefix}keten.signals.v1"
 
+    @property
+    def workorders(self) -> str:
+        """New work orders from the maintenance system (VERA Onderhoudsorder JSON), key =
+        order number: ketenbus reads them and hands each to the partner named in it."""
+        return f"{self.prefix}keten.workorders.v1"
+
+    @property
+    def dwh(self) -> str:
+        """The data warehouse's pseudonymised order facts (no names, phones or free text)."""
+        return f"{self.prefix}keten.dwh.v1"
+
     def for_fact(self, restricted: bool) -> str:
         """Where a canonical fact goes: the restricted signals topic or the orders topic."""
         return self.signals if restricted else self.orders
