@@ -38,6 +38,11 @@ class Topics:
         """The data warehouse's pseudonymised order facts (no names, phones or free text)."""
         return f"{self.prefix}keten.dwh.v1"
 
+    @property
+    def dwh_signal_counts(self) -> str:
+        """The data warehouse's social-signal counts per month and category (compacted)."""
+        return f"{self.prefix}keten.dwh.signal-counts.v1"
+
     def for_fact(self, restricted: bool) -> str:
         """Where a canonical fact goes: the restricted signals topic or the orders topic."""
         return self.signals if restricted else self.orders

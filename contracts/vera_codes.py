@@ -217,6 +217,28 @@ class Btw(CodeList):
     VRI = "VRI"  # vrijstelling
 
 
+class InformatieobjectSoort(CodeList):
+    """VERA INFORMATIEOBJECTSOORT: a partner's note travels as a notitie (NOT)."""
+
+    __code_list__ = "VERA INFORMATIEOBJECTSOORT"
+
+    NOT = "NOT"  # notitie
+    DOC = "DOC"  # document
+    FOT = "FOT"  # foto
+    RAP = "RAP"  # rapport
+
+
+class Vertrouwelijkheid(CodeList):
+    """VERA VERTROUWELIJKHEID: how confidential an informatieobject is (GEH for care data)."""
+
+    __code_list__ = "VERA VERTROUWELIJKHEID"
+
+    OPE = "OPE"  # openbaar
+    INT = "INT"  # intern
+    VER = "VER"  # vertrouwelijk
+    GEH = "GEH"  # geheim
+
+
 VERA_LISTS: dict[str, type[CodeList]] = {
     code_list.code_list().removeprefix("VERA "): code_list
     for code_list in (
@@ -234,6 +256,8 @@ VERA_LISTS: dict[str, type[CodeList]] = {
         FactuurSoort,
         InkoopfactuurStatus,
         Btw,
+        InformatieobjectSoort,
+        Vertrouwelijkheid,
     )
 }
 """Every VERA code list of ketenbus by its VERA Soort (``MEETEENHEID``)."""
