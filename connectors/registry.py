@@ -46,6 +46,13 @@ class PartnerPlugin:
 @cache
 def partners() -> dict[str, PartnerPlugin]:
     """The partner plugins by id (imported lazily: each partner module imports this one)."""
-    from connectors import maasdal
+    from connectors import gulpdal, heuvelland, maasdal
 
-    return {plugin.id: plugin for plugin in (maasdal.PLUGIN,)}
+    return {
+        plugin.id: plugin
+        for plugin in (
+            maasdal.PLUGIN,
+            heuvelland.PLUGIN,
+            gulpdal.PLUGIN,
+        )
+    }
