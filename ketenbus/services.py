@@ -16,8 +16,8 @@ from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
 from ketenbus.config import KetenbusSettings
-from router.delivery import DeliveryWorker, DestinationStopped
-from router.registry import DESTINATIONS, BuildContext
+from router.delivery import DestinationStopped
+from router.registry import DESTINATIONS, BuildContext, Worker
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,28 @@ async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> No
             await stopping.wait()
 
 
+async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
+    """The pull channels (file inboxes, pollers) of every configured partner that has one.
+
+    Each runs as its own task with the partner's settings; each handles its own faults
+    (a folder or API that is away, Kafka not answering) and runs until ``stopping``.
+    """
+    runners = {
+        partner_id: ingress
+        for partner_id in settings.partners
+        if (ingress := partners()[partner_id].ingress) is not None
+    }
+    if not runners:
+        raise SystemExit("no configured partner has a pull channel: nothing to run")
+    log.info("ingress running for %s", sorted(runners))
+    async with asyncio.TaskGroup() as group:
+        for partner_id, ingress in runners.items():
+            group.create_task(
+                ingress(settings.partners[partner_id], settings.kafka, stopping),
+                name=f"ingress-{partner_id}",
+            )
+
+
 def translator(settings: KetenbusSettings) -> Translator:
     """The translator over the raw topics of every configured partner."""
     adapters = {partner_id: partners()[partner_id].inbound for partner_id in settings.partners}
@@ -53,16 +75,11 @@ async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) ->
     await translator(settings).run(stopping)
 
 
-def delivery_workers(settings: KetenbusSettings) -> list[DeliveryWorker]:
+def delivery_workers(settings: KetenbusSettings) -> list[Worker]:
     """One delivery worker (and consumer group) per configured destination."""
     context = BuildContext(settings.kafka, settings.sender_organisation)
     return [
-        DeliveryWorker(
-            settings.kafka,
-            DESTINATIONS[destination_id].build(config, context),
-            config.retry,
-            concurrency=config.concurrency,
-        )
+        DESTINATIONS[destination_id].build(config, context)
         for destination_id, config in settings.destinations.items()
     ]
 
@@ -76,7 +93,7 @@ async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> Non
             group.create_task(_deliver_until_stopped(worker, stopping))
 
 
-async def _deliver_until_stopped(worker: DeliveryWorker, stopping: asyncio.Event) -> None:
+async def _deliver_until_stopped(worker: Worker, stopping: asyncio.Event) -> None:
     """One destination refusing our credentials stops that destination only."""
     try:
         await worker.run(stopping)
