@@ -42,3 +42,9 @@ kafka-stop: setup
 clean:
 	-$(VENV)/bin/ketenbus kafka wipe
 	rm -rf $(VENV) .cache var
+
+# Rebuild what is generated from the contract: contracts/schemas/, docs/asyncapi.yaml and
+# the catalogue in docs/contracts.md (refuses a change that would break a v1 consumer).
+.PHONY: contracts
+contracts: setup
+	$(VENV)/bin/ketenbus contracts generate

@@ -1,6 +1,7 @@
 """The ``ketenbus`` command: run the processes, the local Kafka, the demo.
 
 ketenbus kafka start|stop|status|install|wipe
+ketenbus contracts generate|check
 ketenbus --config ketenbus.toml webhook|ingress|translate|route
 ketenbus backoffice --spec-dir ... --api-key onderhoud=KEY
 ketenbus demo
@@ -28,6 +29,10 @@ app = typer.Typer(
 )
 kafka_app = typer.Typer(help="The local Apache Kafka (one KRaft node on loopback).")
 app.add_typer(kafka_app, name="kafka")
+contracts_app = typer.Typer(
+    help="The canonical contract: JSON Schemas, AsyncAPI document, catalogue examples."
+)
+app.add_typer(contracts_app, name="contracts")
 
 _config_path: Path | None = None
 
@@ -180,3 +185,36 @@ def kafka_status() -> None:
 def kafka_wipe() -> None:
     """Stop the broker and delete its data and logs."""
     _kafka_command(lambda broker: broker.wipe())
+
+
+@contracts_app.command("generate")
+def contracts_generate() -> None:
+    """Rebuild contracts/schemas/, docs/asyncapi.yaml and the examples in docs/contracts.md
+    from the models; refuse a change that would break a v1 consumer."""
+    from contracts.generate import generate
+
+    changed, breaking = generate()
+    for problem in breaking:
+        typer.echo(f"breaking: {problem}", err=True)
+    if breaking:
+        typer.echo("nothing written: a breaking change needs a new major version", err=True)
+        raise typer.Exit(1)
+    typer.echo("\n".join(changed) if changed else "contracts: up to date")
+
+
+@contracts_app.command("check")
+def contracts_check(
+    baseline_ref: Annotated[
+        str | None,
+        typer.Option(help="A git ref whose committed schemas are the v1 baseline (CI)."),
+    ] = None,
+) -> None:
+    """Exit 1 when a generated file is out of date or a change would break v1 consumers."""
+    from contracts.generate import check
+
+    problems = check(baseline_ref)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("contracts: up to date and compatible")
