@@ -46,7 +46,7 @@ class PartnerPlugin:
 @cache
 def partners() -> dict[str, PartnerPlugin]:
     """The partner plugins by id (imported lazily: each partner module imports this one)."""
-    from connectors import gulpdal, heuvelland, maasdal
+    from connectors import gulpdal, heuvelland, maasdal, roerdal
 
     return {
         plugin.id: plugin
@@ -54,5 +54,6 @@ def partners() -> dict[str, PartnerPlugin]:
             maasdal.PLUGIN,
             heuvelland.PLUGIN,
             gulpdal.PLUGIN,
+            roerdal.PLUGIN,
         )
     }

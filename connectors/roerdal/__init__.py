@@ -1,0 +1,43 @@
+"""Roerdal Schilders & Glas: ketenbus polls its mutaties API; no outbound (see docs/partners)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from connectors.channels.poller import Poller, PollerFenced, SourceRefused
+from connectors.registry import PartnerPlugin
+from connectors.roerdal.feed import RoerdalFeed
+from connectors.roerdal.inbound import PARTNER, translate
+from connectors.roerdal.settings import RoerdalSettings
+from contracts import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+async def run_poller(
+    settings: RoerdalSettings, kafka: KafkaSettings, stopping: asyncio.Event
+) -> None:
+    """Poll Roerdal until ``stopping`` is set (the plugin's ingress runner)."""
+    if not settings.polls:
+        log.warning("partners.roerdal has no api_base_url/client_id/client_secret: not polling")
+        return
+    poller = Poller(
+        RoerdalFeed(settings),
+        kafka,
+        poll_interval=settings.poll_interval_seconds,
+        backoff=settings.backoff,
+    )
+    try:
+        await poller.run(stopping)
+    except (SourceRefused, PollerFenced) as exc:
+        # Not a passing fault: no retry fixes it. Stop Roerdal only, loudly; the other
+        # partners' channels in the same process go on.
+        log.critical("polling roerdal stopped: %s; fix it and restart", exc)
+
+
+PLUGIN = PartnerPlugin(
+    id=PARTNER, inbound=translate, settings_model=RoerdalSettings, ingress=run_poller
+)
+
+__all__ = ["PARTNER", "PLUGIN", "RoerdalFeed", "RoerdalSettings", "run_poller", "translate"]
