@@ -1,0 +1,174 @@
+"""The inbox over SFTP against a real SFTP server on loopback (asyncssh's, rooted in a temp
+dir): list, skip .part, download, store raw, rename on the server; reconnect after the
+server went away; refuse a server with the wrong host key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from connectors.channels import RawWriter
+from connectors.channels.file_inbox import (
+    FileInbox,
+    FileInboxSettings,
+    FolderError,
+    Outcome,
+    SftpSettings,
+    run_file_inbox,
+    sftp_folder,
+)
+from connectors.gulpdal import INBOX as GULPDAL
+from connectors.heuvelland import INBOX as HEUVELLAND
+from contracts import KafkaSettings
+from tests.connectors.channels.conftest import read_all
+from tests.kafka_helpers import eventually
+from tests.samples import shared_sample
+
+FIRST = "HVL_20261126073000_0001.xml"
+SECOND = "HVL_20261127160500_0002.xml"
+
+
+@dataclass
+class SftpServer:
+    root: Path
+    port: int
+    settings: SftpSettings
+    host_key: asyncssh.SSHKey
+    client_key: asyncssh.SSHKey
+    server: asyncssh.SSHAcceptor | None = None
+
+    async def start(self) -> None:
+        authorized = asyncssh.import_authorized_keys(self.client_key.export_public_key().decode())
+        self.server = await asyncssh.listen(
+            "127.0.0.1",
+            self.port,
+            server_host_keys=[self.host_key],
+            authorized_client_keys=authorized,
+            sftp_factory=lambda channel: asyncssh.SFTPServer(channel, chroot=str(self.root)),
+            reuse_address=True,
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+
+
+@pytest.fixture
+async def sftp(tmp_path: Path) -> AsyncIterator[SftpServer]:
+    root = tmp_path / "sftp-root"
+    (root / "heuvelland" / "inbox").mkdir(parents=True)
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    client_key = asyncssh.generate_private_key("ssh-ed25519")
+    key_file = tmp_path / "id_ed25519"
+    client_key.write_private_key(str(key_file))
+    server = SftpServer(root, 0, None, host_key, client_key)  # type: ignore[arg-type]
+    await server.start()
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{server.port} {host_key.export_public_key().decode()}")
+    server.settings = SftpSettings(
+        host="127.0.0.1",
+        port=server.port,
+        username="heuvelland-pull",
+        known_hosts=known_hosts,
+        private_key=key_file,
+    )
+    yield server
+    await server.stop()
+
+
+def settings_for(sftp: SftpServer, **more) -> FileInboxSettings:
+    return FileInboxSettings(path="/heuvelland/inbox", sftp=sftp.settings, **more)
+
+
+async def test_files_are_pulled_stored_and_renamed_on_the_server(
+    kafka: KafkaSettings, sftp: SftpServer
+) -> None:
+    inbox = sftp.root / "heuvelland" / "inbox"
+    (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))
+    (inbox / (SECOND + ".part")).write_bytes(b"<half")
+    (inbox / "HVL_20261126073000_0009.xml").write_bytes(b"<!DOCTYPE x []><x/>")
+
+    async with RawWriter(kafka) as writer, sftp_folder(sftp.settings) as folder:
+        taker = FileInbox(HEUVELLAND, settings_for(sftp), writer)
+        results = await taker.scan(folder)
+        (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))  # uploaded again
+        again = await taker.scan(folder)
+
+    assert [(r.name, r.outcome) for r in results] == [
+        (FIRST, Outcome.STORED),
+        ("HVL_20261126073000_0009.xml", Outcome.REJECTED),
+    ]
+    assert [(r.name, r.outcome) for r in again] == [(FIRST, Outcome.DUPLICATE)]
+    (record,) = await read_all(kafka, kafka.topics.raw("heuvelland"))
+    assert record.value == shared_sample("heuvelland", FIRST)
+    assert dict(record.headers)["kb_origin"] == FIRST.encode()
+    assert sorted(p.name for p in inbox.iterdir()) == [SECOND + ".part"]
+    processed = sftp.root / "heuvelland" / "processed"
+    assert (processed / FIRST).read_bytes() == shared_sample("heuvelland", FIRST)
+    assert "outcome: stored" in (processed / (FIRST + ".reason.txt")).read_text()
+    assert (
+        "outcome: duplicate" in (processed / "HVL_20261126073000_0001.2.xml.reason.txt").read_text()
+    )
+    rejected = sftp.root / "heuvelland" / "rejected"
+    assert "UnsafeMessage" in (rejected / "HVL_20261126073000_0009.xml.reason.txt").read_text()
+
+
+async def test_the_runner_reconnects_after_the_server_went_away(
+    kafka: KafkaSettings, sftp: SftpServer
+) -> None:
+    inbox = sftp.root / "heuvelland" / "inbox"
+    processed = sftp.root / "heuvelland" / "processed"
+    stopping = asyncio.Event()
+    runner = asyncio.create_task(
+        run_file_inbox(HEUVELLAND, settings_for(sftp, poll_seconds=0.05), kafka, stopping)
+    )
+    try:
+        (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))
+        await eventually(lambda: (processed / FIRST).exists(), what="first file processed")
+
+        await sftp.stop()  # the server goes away (maintenance, a network cut)
+        (inbox / SECOND).write_bytes(shared_sample("heuvelland", SECOND))
+        await sftp.start()  # same port, same host key
+        await eventually(lambda: (processed / SECOND).exists(), what="second file processed")
+    finally:
+        stopping.set()
+        await runner
+
+    values = [r.value for r in await read_all(kafka, kafka.topics.raw("heuvelland"))]
+    assert values == [shared_sample("heuvelland", FIRST), shared_sample("heuvelland", SECOND)]
+
+
+async def test_a_server_with_another_host_key_is_refused(sftp: SftpServer, tmp_path: Path) -> None:
+    other = asyncssh.generate_private_key("ssh-ed25519")
+    known_hosts = tmp_path / "other_known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{sftp.port} {other.export_public_key().decode()}")
+    wrong = sftp.settings.model_copy(update={"known_hosts": known_hosts})
+    with pytest.raises(FolderError, match=r"SFTP connect to 127\.0\.0\.1 failed"):
+        async with sftp_folder(wrong):
+            pass
+
+
+async def test_gulpdal_over_sftp_waits_until_the_export_stood_still(
+    kafka: KafkaSettings, sftp: SftpServer
+) -> None:
+    (sftp.root / "gulpdal" / "inbox").mkdir(parents=True)
+    name = "gulpdal_werkbonnen_20261126.csv"
+    (sftp.root / "gulpdal" / "inbox" / name).write_bytes(shared_sample("gulpdal", name))
+    now = [0.0]
+    settings = FileInboxSettings(path="/gulpdal/inbox", sftp=sftp.settings)
+    async with RawWriter(kafka) as writer, sftp_folder(sftp.settings) as folder:
+        taker = FileInbox(GULPDAL, settings, writer, clock=lambda: now[0])
+        assert [r.outcome for r in await taker.scan(folder)] == [Outcome.WAITING]
+        now[0] += GULPDAL.settle_seconds
+        assert [r.outcome for r in await taker.scan(folder)] == [Outcome.STORED]
+    (record,) = await read_all(kafka, kafka.topics.raw("gulpdal"))
+    assert record.value == shared_sample("gulpdal", name)
+    assert dict(record.headers)["kb_content_type"] == b"text/csv"
