@@ -51,7 +51,6 @@ from contracts._facts import (
     SocialSignalRaised,
     TechnicallyCompleted,
     TenantContact,
-    Unit,
     VatTotal,
     cents,
     invoice_differences,
@@ -77,6 +76,7 @@ from contracts.deadletter import DeadLetter, DeadLetterHeader, context_of
 from contracts.kafka import KafkaSettings, ensure_topics
 from contracts.raw import RawHeader, RawMessage
 from contracts.topics import Topics
+from contracts.vera_codes import Unit
 
 __all__ = [
     "AMSTERDAM",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError, WrapValidator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -53,6 +53,25 @@ class CodeList(StrEnum):
         json_schema = handler(schema)
         handler.resolve_ref_schema(json_schema)["x-code-list"] = cls.code_list()
         return json_schema
+
+
+def only(*codes: CodeList) -> WrapValidator:
+    """For a field that takes some codes of a list (a ``Literal`` of members): its error
+    names the list and the codes the field takes, as a whole list's error does."""
+    context = {
+        "code_list": type(codes[0]).code_list(),
+        "expected": ", ".join(code.value for code in codes),
+    }
+
+    def validate(value: Any, inner: core_schema.ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return inner(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "code_list", "not a code of {code_list} here (known: {expected})", context
+            ) from None
+
+    return WrapValidator(validate)
 
 
 class DicoStatus(CodeList):

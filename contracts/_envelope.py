@@ -159,8 +159,8 @@ class CanonicalEvent(BaseModel):
                 ownership=Ownership(
                     owner=attributes.get("owner", ""),
                     producer=attributes["producer"],
-                    classification=attributes["classification"],  # type: ignore[arg-type]
-                    purpose=attributes.get("purpose", ""),  # type: ignore[arg-type]
+                    classification=attributes["classification"],
+                    purpose=attributes.get("purpose", ""),
                     retention=attributes.get("retention", ""),
                 ),
                 traceparent=attributes.get("traceparent"),

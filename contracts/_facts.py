@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from contracts._codes import CodeList, DicoCause, DicoDetail, DicoStatus
+from contracts._codes import CodeList, DicoCause, DicoDetail, DicoStatus, only
 from contracts._ownership import (
     FreeText,
     OptionalFreeText,
@@ -211,7 +211,10 @@ class InformationExchanged(OrderFact):
 
     fact_type = "order.information-exchanged"
 
-    code: Literal[DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA]
+    code: Annotated[
+        Literal[DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA],
+        only(DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA),
+    ] = Field(description="VIN, AIN, REV or REA.")
 
     @property
     def status_code(self) -> DicoStatus | None:

@@ -38,7 +38,7 @@ class Classification(StrEnum):
     def rank(self) -> int:
         return list(Classification).index(self)
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
+    def __le__(self, other: object) -> bool:
         if not isinstance(other, Classification):
             return NotImplemented
         return self.rank <= other.rank
@@ -127,7 +127,8 @@ def redact(fact: BaseModel, allowed: Classification, *, free_text: bool = True) 
     Removed, not blanked: a destination that may not see a field should not learn
     that it was there.
     """
-    return fact.model_dump(mode="json", exclude=_exclusions(fact, allowed, free_text) or None)
+    excluded: Any = _exclusions(fact, allowed, free_text) or None
+    return fact.model_dump(mode="json", exclude=excluded)
 
 
 def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> dict[str | int, Any]:

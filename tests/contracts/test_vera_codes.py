@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from contracts import MaterialLine, OrderAssigned, Unit, validation_problems
+from contracts import (
+    InformationExchanged,
+    MaterialLine,
+    OrderAssigned,
+    TechnicallyCompleted,
+    Unit,
+    validation_problems,
+)
 from contracts.examples import EXAMPLE_FACTS
 from contracts.vera_codes import VERA_LISTS
 from router.destinations.onderhoud import mapping
@@ -100,3 +107,19 @@ def test_an_unknown_code_names_the_field_and_the_list_not_the_value() -> None:
     problems = validation_problems(raised.value)
     assert problems.startswith("unit: not a code of VERA MEETEENHEID (known: UUR, STU,")
     assert "Jansen" not in problems
+
+
+def test_dico_code_errors_name_the_list() -> None:
+    common = {"order_number": "WL-2026-004711", "occurred_at": "2026-11-26T08:00:00Z"}
+    with pytest.raises(ValidationError) as raised:
+        InformationExchanged.model_validate({**common, "code": "ACC"})
+    assert validation_problems(raised.value) == (
+        "code: not a code of DICO StatusCode here (known: VIN, AIN, REV, REA)"
+    )
+    with pytest.raises(ValidationError) as raised:
+        TechnicallyCompleted.model_validate(
+            {**common, "completed_at": common["occurred_at"], "cause": "HUURDER"}
+        )
+    assert validation_problems(raised.value) == (
+        "cause: not a code of DICO oorzaak (known: HUU, SLT, OUD)"
+    )
