@@ -216,7 +216,11 @@ def _add_line(completion: _Completion, row: Row, file_name: str) -> None:
             if unit is not Unit.UUR:
                 raise InvalidMessage("Eenheid: UREN are counted in UUR")
             completion.hours.append(
-                HourLine(mechanic=fields["Monteur"].strip() or None, hours=quantity)
+                HourLine(
+                    mechanic=fields["Monteur"].strip() or None,
+                    hours=quantity,
+                    description=fields["Omschrijving"].strip() or None,
+                )
             )
         else:
             description = fields["Omschrijving"].strip()

@@ -207,7 +207,14 @@ def _completion(element: Element, common: dict[str, Any]) -> TechnicallyComplete
         if soort == "ARBEID":
             if unit is not Unit.UUR:
                 raise InvalidMessage(f"{where}/@eenheid: ARBEID is counted in UUR")
-            hours.append(HourLine(hours=quantity))
+            rate = _optional(regel, "prijs")
+            hours.append(
+                HourLine(
+                    hours=quantity,
+                    description=_optional(regel, "omschrijving"),
+                    hourly_rate=_decimal(rate, f"{where}/@prijs") if rate else None,
+                )
+            )
         elif soort == "MATERIAAL":
             price = _optional(regel, "prijs")
             materials.append(

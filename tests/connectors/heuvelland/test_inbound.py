@@ -77,7 +77,9 @@ def test_completion_invoice_and_weather_interruption() -> None:
     assert completed.first_time_fix is True
     assert completed.cause is DicoCause.OUD
     assert completed.nlsfb_element == "31.21"
-    assert [h.hours for h in completed.hours] == [Decimal("2.50")]
+    assert [(h.hours, h.description, h.hourly_rate) for h in completed.hours] == [
+        (Decimal("2.50"), "Timmerman, deur afgesteld en slot vervangen", Decimal("58.50"))
+    ]
     assert [(m.description, m.quantity, m.unit, m.unit_price) for m in completed.materials] == [
         ("Insteekslot SKG** met cilinder", Decimal("1"), Unit.STU, Decimal("24.95"))
     ]
