@@ -17,8 +17,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
-from defusedxml.ElementTree import DefusedXMLParser
+from defusedxml import (  # type: ignore[import-untyped]
+    DefusedXmlException,
+    DTDForbidden,
+    EntitiesForbidden,
+)
+from defusedxml.ElementTree import DefusedXMLParser  # type: ignore[import-untyped]
 
 from connectors.errors import UnreadableMessage, UnsafeMessage, UnsupportedMessage
 

@@ -12,10 +12,14 @@ import os
 import posixpath
 import stat
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ParamSpec, Protocol, TypeVar
 
 from connectors.channels.file_inbox._errors import FolderError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class LocalFolder:
         await _in_thread(os.makedirs, directory, exist_ok=True)
 
 
-async def _in_thread(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+async def _in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     try:
         return await asyncio.to_thread(function, *args, **kwargs)
     except OSError as exc:

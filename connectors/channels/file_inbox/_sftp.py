@@ -98,11 +98,12 @@ class SftpFolder:
 
     async def read(self, path: str, limit: int) -> bytes:
         try:
-            async with self._client.open(path, "rb") as handle:
+            async with self._client.open(path, "rb", encoding=None) as handle:
                 data = await handle.read(limit)
         except _FAILURES as exc:
             raise _failed("read", exc) from exc
-        return bytes(data)
+        assert isinstance(data, bytes)  # binary mode, no encoding
+        return data
 
     async def exists(self, path: str) -> bool:
         try:
@@ -113,7 +114,7 @@ class SftpFolder:
     async def write_text(self, path: str, text: str) -> None:
         temporary = posixpath.join(posixpath.dirname(path), f".{uuid.uuid4().hex}.tmp")
         try:
-            async with self._client.open(temporary, "wb") as handle:
+            async with self._client.open(temporary, "wb", encoding=None) as handle:
                 await handle.write(text.encode("utf-8"))
             if await self._client.lexists(path):
                 await self._client.remove(path)
