@@ -12,13 +12,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from connectors.adapter import InboundAdapter
 from connectors.channels.webhook import WebhookPartner
 from contracts import KafkaSettings
+
+if TYPE_CHECKING:
+    from connectors.outbound.channel import PartnerOutbound
 
 
 class PartnerSettings(BaseModel):
@@ -41,6 +44,9 @@ class PartnerPlugin:
     """Builds the partner's webhook configuration from its settings, if it pushes."""
     ingress: IngressRunner | None = None
     """Runs the partner's pull channel (file inbox, poller), if it has one."""
+    outbound: Callable[[Any], PartnerOutbound | None] | None = None
+    """Builds the partner's outbound channel (new work orders) from its settings, if it
+    takes orders from ketenbus; None from the builder when it is not configured."""
 
 
 @cache

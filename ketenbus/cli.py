@@ -2,7 +2,7 @@
 
 ketenbus kafka start|stop|status|install|wipe
 ketenbus contracts generate|check
-ketenbus --config ketenbus.toml webhook|ingress|translate|route
+ketenbus --config ketenbus.toml webhook|ingress|translate|route|outbound
 ketenbus backoffice --spec-dir ... --api-key onderhoud=KEY
 ketenbus demo
 """
@@ -95,6 +95,14 @@ def ingress() -> None:
     from ketenbus.services import run_ingress
 
     _run_until_signalled(run_ingress)
+
+
+@app.command()
+def outbound() -> None:
+    """Hand the maintenance system's new work orders to the partners named in them."""
+    from ketenbus.services import run_outbound
+
+    _run_until_signalled(run_outbound)
 
 
 @app.command()

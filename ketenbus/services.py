@@ -108,3 +108,11 @@ async def _deliver_until_stopped(worker: DeliveryWorker, stopping: asyncio.Event
             worker.destination.id,
             exc,
         )
+
+
+async def run_outbound(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
+    """The outbound direction: the maintenance system's work orders become order.assigned
+    facts, each handed to the partner named in it (connectors/outbound)."""
+    from connectors.outbound.runtime import run_outbound as run
+
+    await run(settings.kafka, settings.partners, stopping)

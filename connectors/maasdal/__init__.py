@@ -2,6 +2,7 @@
 
 from connectors.channels.webhook import WebhookPartner, json_key
 from connectors.maasdal.inbound import PARTNER, translate
+from connectors.maasdal.outbound import build_outbound
 from connectors.maasdal.settings import MaasdalSettings
 from connectors.registry import PartnerPlugin
 
@@ -21,7 +22,19 @@ def webhook(settings: MaasdalSettings) -> WebhookPartner | None:
 
 
 PLUGIN = PartnerPlugin(
-    id=PARTNER, inbound=translate, settings_model=MaasdalSettings, webhook=webhook
+    id=PARTNER,
+    inbound=translate,
+    settings_model=MaasdalSettings,
+    webhook=webhook,
+    outbound=build_outbound,
 )
 
-__all__ = ["PARTNER", "PLUGIN", "SIGNATURE_HEADER", "MaasdalSettings", "translate", "webhook"]
+__all__ = [
+    "PARTNER",
+    "PLUGIN",
+    "SIGNATURE_HEADER",
+    "MaasdalSettings",
+    "build_outbound",
+    "translate",
+    "webhook",
+]

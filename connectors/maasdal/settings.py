@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from connectors.registry import PartnerSettings
+from router.retry import RetryPolicy
 
 
 class MaasdalSettings(PartnerSettings):
@@ -12,4 +13,18 @@ class MaasdalSettings(PartnerSettings):
         default=(),
         description="Shared HMAC secrets of the webhook; two during a rotation (old and new). "
         "Set them as KETENBUS_PARTNERS__MAASDAL__WEBHOOK_SECRETS='[\"...\"]'.",
+    )
+    api_base_url: str | None = Field(
+        default=None,
+        description="Maasdal's REST API for new work orders, e.g. https://api.maasdal.nl; "
+        "without it ketenbus hands Maasdal no orders.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="The corporation's Bearer token at Maasdal; set it as "
+        "KETENBUS_PARTNERS__MAASDAL__API_TOKEN.",
+    )
+    api_timeout_seconds: float = Field(default=10.0, gt=0, description="Per request.")
+    outbound_retry: RetryPolicy = Field(
+        default=RetryPolicy(), description="Retries of a new order on 429, 5xx and time-outs."
     )

@@ -1,0 +1,54 @@
+"""A partner's HTTP answers and httpx's exceptions, as ``router.errors`` (at the edge).
+
+Partner APIs answer like the corporation's systems do, so an outbound channel that
+calls one uses the same tree: 401/403 credentials, 429 with Retry-After, 5xx passing,
+another 4xx a rejection whose body goes to the dead letter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from connectors.channels.poller import retry_after
+from router.errors import (
+    CredentialFault,
+    DestinationTimeout,
+    DestinationUnavailable,
+    DestinationUnreachable,
+    RateLimited,
+    Rejected,
+)
+
+RESPONSE_EXCERPT = 2000
+"""How much of an error answer is kept for the dead letter."""
+
+
+async def request(client: httpx.AsyncClient, method: str, path: str, **kw: Any) -> httpx.Response:
+    """Make one call; transport failures become passing faults."""
+    what = f"{method} {path}"
+    try:
+        return await client.request(method, path, **kw)
+    except httpx.TimeoutException as exc:
+        raise DestinationTimeout(f"{what}: no answer in time") from exc
+    except httpx.TransportError as exc:
+        raise DestinationUnreachable(f"{what}: {type(exc).__name__}") from exc
+
+
+def raise_for_answer(what: str, response: httpx.Response) -> None:
+    """Return on 2xx; raise the fault an answer means otherwise."""
+    status = response.status_code
+    if status < 300:
+        return
+    if status in (401, 403):
+        raise CredentialFault(f"{what} answered {status}", status=status)
+    if status == 429:
+        raise RateLimited(f"{what} answered 429", retry_after=retry_after(response))
+    if status >= 500:
+        raise DestinationUnavailable(
+            f"{what} answered {status}", status=status, retry_after=retry_after(response)
+        )
+    raise Rejected(
+        f"{what} answered {status}", status=status, response_body=response.text[:RESPONSE_EXCERPT]
+    )
