@@ -33,6 +33,7 @@ from ketenbus.partner_simulators._faults import Fault, FaultQueue, apply, fault_
 
 TOKEN_PATH = "/oauth/token"
 FEED_PATH = "/api/v1/mutaties"
+BEGIN = "begin"
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,16 @@ class RoerdalSimulator:
         if injected is not None:
             return self._record(arrived, request, injected, token=token, fault=True)
         if token is None or token not in self._valid:
-            answer = JSONResponse({"error": "invalid_token"}, status_code=401)
-            return self._record(arrived, request, answer, token=token)
+            refused = JSONResponse({"error": "invalid_token"}, status_code=401)
+            return self._record(arrived, request, refused, token=token)
         sinds = request.query_params.get("sinds")
-        if sinds in self._pages:
-            answer = Response(self._pages[sinds], media_type="application/json")
-        elif sinds is not None and sinds == self._last_cursor:
-            empty = {"mutaties": [], "cursor": sinds, "meer": False}
-            answer = JSONResponse(empty)
-        elif sinds is None:
-            answer = JSONResponse({"mutaties": [], "cursor": "begin", "meer": False})
+        # An empty feed answers with the cursor BEGIN, which means "the beginning".
+        position = None if sinds == BEGIN else sinds
+        answer: Response
+        if position in self._pages:
+            answer = Response(self._pages[position], media_type="application/json")
+        elif position == self._last_cursor:
+            answer = JSONResponse({"mutaties": [], "cursor": sinds or BEGIN, "meer": False})
         else:
             answer = JSONResponse({"fout": "onbekende cursor"}, status_code=400)
         return self._record(arrived, request, answer, token=token)

@@ -6,6 +6,7 @@ topic) and on what the simulated Roerdal saw (each request, its token, its curso
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -201,3 +202,18 @@ async def test_the_request_rate_stays_within_the_limit_and_roerdal_never_says_42
     arrivals = [c.at for c in calls]
     busiest = max(sum(1 for t in arrivals if s <= t < s + 0.5) for s in arrivals)
     assert busiest == 4
+
+
+async def test_an_empty_feed_is_polled_at_the_interval_until_its_first_page_comes(
+    kafka: KafkaSettings, sims: PartnerSimulators, start_poller: StartPoller
+) -> None:
+    running = await start_poller(poll_interval_seconds=0.1)
+    await eventually(lambda: len(sims.roerdal.feed_calls()) >= 3, within=10, what="idle polls")
+    assert running.poller.stats.messages == 0
+    serve_shared_pages(sims)
+    await eventually(lambda: running.poller.stats.messages == 3, within=10, what="both pages")
+    await running.stop()
+    idle = [call.at for call in sims.roerdal.feed_calls()[:3]]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(idle)]
+    assert all(gap >= 0.1 for gap in gaps)  # meer: false -> the poll interval in between
+    assert len(await stored_mutaties(kafka)) == 3
