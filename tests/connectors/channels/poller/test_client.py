@@ -134,7 +134,7 @@ async def test_a_token_call_answered_503_is_a_passing_fault(sims: PartnerSimulat
 
 
 async def test_a_slow_answer_is_a_time_out(sims: PartnerSimulators) -> None:
-    sims.roerdal.add_fault(FEED_PATH, None, delay_seconds=1.0)
+    sims.roerdal.add_fault(FEED_PATH, None, delay_seconds=0.5)
     client = client_for(sims, timeout=0.2)
     try:
         with pytest.raises(SourceTimeout):
