@@ -1,9 +1,10 @@
 """What a destination is: a tiny interface, wrapped from the outside.
 
-A destination maps and delivers one canonical event, once. Retries, per-order
-ordering, entitlement, dead letters and offset commits are the delivery worker's
-(``router.delivery``), the same for every destination, the way an engine wraps a
-plugin.
+A destination maps and delivers one canonical event, once. Routing, entitlement,
+retries, the circuit breaker, per-order ordering, dead letters and offset commits
+are the delivery worker's (``router.delivery``), the same for every destination, the
+way an engine wraps a plugin. A destination only ever sees the entitled *view* of a
+fact (``router.entitlement``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from contracts import CanonicalEvent, Classification, Topics
+from contracts import CanonicalEvent
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,14 @@ class Delivered:
 
 @dataclass(frozen=True)
 class Skipped:
-    """Deliberately not delivered (not routed, not entitled, nothing to say)."""
+    """Deliberately not delivered: not routed here, or nothing to say to this system."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """Not entitled: never sent, committed, and reported (``stats.withheld``, a warning)."""
 
     reason: str
 
@@ -31,18 +39,19 @@ class DeadLettered:
     reason: str
 
 
-Outcome = Delivered | Skipped | DeadLettered
+Outcome = Delivered | Skipped | Withheld | DeadLettered
 
 
 class Destination(Protocol):
     id: str
     """The destination's id: its consumer group and dead-letter topic are named after it."""
 
-    max_classification: Classification
-    """The most sensitive events it may receive; anything above is never sent."""
+    async def start(self) -> None:
+        """Open what it needs (state it keeps) before the first delivery."""
+        ...
 
-    def topics(self, topics: Topics) -> list[str]:
-        """The canonical topics it reads."""
+    async def on_assigned(self) -> None:
+        """Partitions were (re)assigned: reload any state kept outside this process."""
         ...
 
     async def deliver(self, event: CanonicalEvent) -> Outcome:

@@ -8,6 +8,8 @@ least wait, and only passing faults retried. Each destination has its own budget
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import (
     AsyncRetrying,
@@ -17,6 +19,7 @@ from tenacity import (
     stop_after_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from router.errors import PassingFault
 
@@ -24,7 +27,7 @@ from router.errors import PassingFault
 class RetryPolicy(BaseModel):
     """A destination's retry budget."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_attempts: int = Field(default=6, ge=1)
     first_wait: float = Field(default=0.5, gt=0, description="Seconds; the cap doubles per try.")
@@ -34,8 +37,12 @@ class RetryPolicy(BaseModel):
         default=120.0, gt=0, description="The longest Retry-After honoured, seconds."
     )
 
-    def retrying(self) -> AsyncRetrying:
-        """A tenacity controller for one delivery; re-raises the last fault when spent."""
+    def retrying(self, *, stop_when: Callable[[], bool] | None = None) -> AsyncRetrying:
+        """A tenacity controller for one delivery; re-raises the last fault when spent.
+
+        ``stop_when`` ends the retries early (the circuit breaker opened: the fact waits
+        for the system instead of spending its budget).
+        """
         jitter = wait_random_exponential(multiplier=self.first_wait, max=self.max_wait)
 
         def wait(state: RetryCallState) -> float:
@@ -47,9 +54,22 @@ class RetryPolicy(BaseModel):
                 return max(backoff, min(float(retry_after), self.max_retry_after))
             return backoff
 
+        stop = stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed)
+        if stop_when is not None:
+            stop = stop | _StopWhen(stop_when)
         return AsyncRetrying(
             retry=retry_if_exception_type(PassingFault),
             wait=wait,
-            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.max_elapsed),
+            stop=stop,
             reraise=True,
         )
+
+
+class _StopWhen(stop_base):
+    """Stop as soon as a condition outside the retries holds (the breaker opened)."""
+
+    def __init__(self, condition: Callable[[], bool]) -> None:
+        self._condition = condition
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self._condition()
