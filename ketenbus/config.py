@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,7 +36,13 @@ class ListenSettings(BaseModel):
 
 class KetenbusSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="KETENBUS_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix="KETENBUS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        # A start-up error names the setting and what is wrong, never the value: the
+        # value next to a missing key may be another key, a secret.
+        hide_input_in_errors=True,
     )
 
     kafka: KafkaSettings = KafkaSettings()
@@ -69,10 +75,21 @@ class KetenbusSettings(BaseSettings):
         unknown = sorted(set(value) - set(DESTINATIONS))
         if unknown:
             raise ValueError(f"unknown destination ids {unknown}; known: {sorted(DESTINATIONS)}")
-        return {
-            destination_id: DESTINATIONS[destination_id].settings_model.model_validate(config)
-            for destination_id, config in value.items()
-        }
+        # Each entry by its destination's model, then the entitlement rules: a route or
+        # entitlement beyond what the corporation allows that system stops the start.
+        validated: dict[str, Any] = {}
+        problems: list[str] = []
+        for destination_id, config in value.items():
+            try:
+                validated[destination_id] = DESTINATIONS[destination_id].settings(config or {})
+            except ValidationError as exc:
+                problems += [
+                    f"destinations.{'.'.join(map(str, (destination_id, *e['loc'])))}: {e['msg']}"
+                    for e in exc.errors(include_input=False, include_url=False)
+                ]
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return validated
 
     @classmethod
     def settings_customise_sources(

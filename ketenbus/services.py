@@ -16,8 +16,8 @@ from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
 from ketenbus.config import KetenbusSettings
-from router.delivery import DeliveryWorker, DestinationStopped
-from router.registry import DESTINATIONS, BuildContext
+from router.delivery import DestinationStopped
+from router.registry import DESTINATIONS, BuildContext, Worker
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,11 @@ async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) ->
     await translator(settings).run(stopping)
 
 
-def delivery_workers(settings: KetenbusSettings) -> list[DeliveryWorker]:
+def delivery_workers(settings: KetenbusSettings) -> list[Worker]:
     """One delivery worker (and consumer group) per configured destination."""
     context = BuildContext(settings.kafka, settings.sender_organisation)
     return [
-        DeliveryWorker(
-            settings.kafka,
-            DESTINATIONS[destination_id].build(config, context),
-            config.retry,
-            concurrency=config.concurrency,
-        )
+        DESTINATIONS[destination_id].build(config, context)
         for destination_id, config in settings.destinations.items()
     ]
 
@@ -98,7 +93,7 @@ async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> Non
             group.create_task(_deliver_until_stopped(worker, stopping))
 
 
-async def _deliver_until_stopped(worker: DeliveryWorker, stopping: asyncio.Event) -> None:
+async def _deliver_until_stopped(worker: Worker, stopping: asyncio.Event) -> None:
     """One destination refusing our credentials stops that destination only."""
     try:
         await worker.run(stopping)

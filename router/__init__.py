@@ -1,1 +1,87 @@
-"""placeholder"""
+"""The router: every canonical fact to each of the corporation's systems that may have it.
+
+    keten.orders.v1, keten.signals.v1
+      -> one worker and consumer group per destination:
+         route (fact types) -> entitlement (purpose; fields by marking) -> map -> deliver
+         with retries behind a circuit breaker -> commit
+      -> onderhoud, financien (VERA OHD), relaties (VERA BRG), dwh (Kafka topics)
+      -> keten.deadletter.<destination>
+
+Destinations are plugins (``router.registry``) with a settings model and a ceiling;
+the machinery around them is here once. See docs/router.md.
+"""
+
+from router.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from router.delivery import DeliveryStats, DeliveryWorker, DestinationStopped
+from router.destination import DeadLettered, Delivered, Destination, Outcome, Skipped, Withheld
+from router.entitlement import (
+    ConfigurationError,
+    Counted,
+    Entitlement,
+    Redacted,
+    check_configuration,
+    decide,
+    view,
+)
+from router.errors import (
+    Conflict,
+    CredentialFault,
+    DeliveryError,
+    DestinationTimeout,
+    DestinationUnavailable,
+    DestinationUnreachable,
+    PassingFault,
+    PermanentFault,
+    RateLimited,
+    Rejected,
+    Unmappable,
+)
+from router.registry import DESTINATIONS, BuildContext, DestinationPlugin, Worker
+from router.retry import RetryPolicy
+from router.settings import DestinationSettings
+from router.topic_delivery import TopicDeliveryWorker, TopicDestination
+from router.vera_client import VeraCall, VeraClient, VeraSystemSettings
+
+__all__ = [
+    "DESTINATIONS",
+    "BreakerSettings",
+    "BreakerState",
+    "BuildContext",
+    "CircuitBreaker",
+    "ConfigurationError",
+    "Conflict",
+    "Counted",
+    "CredentialFault",
+    "DeadLettered",
+    "Delivered",
+    "DeliveryError",
+    "DeliveryStats",
+    "DeliveryWorker",
+    "Destination",
+    "DestinationPlugin",
+    "DestinationSettings",
+    "DestinationStopped",
+    "DestinationTimeout",
+    "DestinationUnavailable",
+    "DestinationUnreachable",
+    "Entitlement",
+    "Outcome",
+    "PassingFault",
+    "PermanentFault",
+    "RateLimited",
+    "Redacted",
+    "Rejected",
+    "RetryPolicy",
+    "Skipped",
+    "TopicDeliveryWorker",
+    "TopicDestination",
+    "Unmappable",
+    "VeraCall",
+    "VeraClient",
+    "VeraSystemSettings",
+    "Withheld",
+    "Worker",
+    "check_configuration",
+    "decide",
+    "view",
+]

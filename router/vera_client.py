@@ -15,9 +15,11 @@ from typing import Any
 
 import httpx
 import simplejson
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
+from router.breaker import BreakerSettings
 from router.errors import (
+    Conflict,
     CredentialFault,
     DestinationTimeout,
     DestinationUnavailable,
@@ -26,21 +28,23 @@ from router.errors import (
     Rejected,
 )
 from router.retry import RetryPolicy
+from router.settings import DestinationSettings
 
 RESPONSE_EXCERPT = 2000
 """How much of an error answer is kept for the dead letter."""
 
 
-class VeraSystemSettings(BaseModel):
+class VeraSystemSettings(DestinationSettings):
     """One VERA system of the corporation, as configuration."""
 
-    model_config = ConfigDict(frozen=True)
-
     base_url: str = Field(description="e.g. https://onderhoud.corporatie.nl/v4")
-    api_key: SecretStr
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    api_key: SecretStr = Field(description="X-API-KEY; from the environment, never the file.")
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Per request; connecting gets at most 5 s of it."
+    )
     concurrency: int = Field(default=8, ge=1, description="Orders delivered in parallel.")
     retry: RetryPolicy = RetryPolicy()
+    breaker: BreakerSettings = BreakerSettings()
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,10 @@ def _raise_for_answer(call: VeraCall, response: httpx.Response) -> None:
         raise RateLimited(what, retry_after=_retry_after(response))
     if status >= 500:
         raise DestinationUnavailable(what, status=status, retry_after=_retry_after(response))
-    raise Rejected(what, status=status, response_body=response.text[:RESPONSE_EXCERPT])
+    body = response.text[:RESPONSE_EXCERPT]
+    if status == 409:
+        raise Conflict(what, status=status, response_body=body)
+    raise Rejected(what, status=status, response_body=body)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

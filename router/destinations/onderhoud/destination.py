@@ -1,32 +1,41 @@
-"""Delivers order facts to the maintenance system as VERA PATCHes."""
+"""Delivers order facts to the maintenance system as VERA PATCHes, never moving an order back."""
 
 from __future__ import annotations
 
-from contracts import CanonicalEvent, Classification, Topics
+from contracts import CanonicalEvent, KafkaSettings
 from router.destination import Delivered, Outcome, Skipped
-from router.destinations.onderhoud.mapping import to_vera
+from router.destinations.onderhoud.mapping import ORDER_STATUS, to_vera
+from router.destinations.onderhoud.status_clock import StatusClock
 from router.vera_client import VeraClient, VeraSystemSettings
 
 
 class OnderhoudDestination:
     id = "onderhoud"
-    # Order facts may name the mechanic or carry a partner's note; social signals
-    # (special category) never reach the maintenance system.
-    max_classification = Classification.PERSONAL
 
-    def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
+    def __init__(self, settings: VeraSystemSettings, *, sender: str, kafka: KafkaSettings) -> None:
         self.settings = settings
         self._client = VeraClient(settings, sender=sender)
+        self.clock = StatusClock(kafka)
 
-    def topics(self, topics: Topics) -> list[str]:
-        return [topics.orders]
+    async def start(self) -> None:
+        await self.clock.start()
+
+    async def on_assigned(self) -> None:
+        await self.clock.load()
 
     async def deliver(self, event: CanonicalEvent) -> Outcome:
-        call = to_vera(event.data)
+        fact = event.data
+        older = self.clock.is_older(fact.order_number, fact.occurred_at)
+        call = to_vera(fact, with_status=not older)
         if call is None:
+            if older:
+                return Skipped(f"{event.fact_type} is older than the order's last status")
             return Skipped(f"no maintenance-system call for {event.fact_type}")
         response = await self._client.send(call, reference=event.id)
+        if not older and type(fact) in ORDER_STATUS:
+            await self.clock.advance(fact.order_number, fact.occurred_at, event_id=event.id)
         return Delivered(f"{call.method} {call.path} {response.status_code}")
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self.clock.aclose()

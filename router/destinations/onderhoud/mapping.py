@@ -10,53 +10,84 @@ docs/destinations/onderhoud.md.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 from contracts import (
     AdministrativelyCompleted,
     AppointmentPlanned,
+    CancellationRequested,
     DicoCause,
     DicoDetail,
+    InformationExchanged,
     LeadTimeExtended,
     OrderAccepted,
     OrderCancelled,
     OrderFact,
     OrderInterrupted,
     OrderRefused,
+    OrderRegistered,
     TechnicallyCompleted,
     end_of_local_day_utc,
+)
+from contracts.vera_codes import (
+    AfspraakStatus,
+    DefectOorzaak,
+    OnderhoudsbestedingSoort,
+    OnderhoudsorderStatus,
+    OnderhoudstaakDetailStatus,
+    OnderhoudstaakStatus,
+    Unit,
 )
 from router.vera_client import VeraCall
 
 CENT = Decimal("0.01")
 
+ROUTES = frozenset(
+    model.fact_type
+    for model in (
+        OrderRegistered,
+        OrderAccepted,
+        OrderRefused,
+        AppointmentPlanned,
+        OrderInterrupted,
+        LeadTimeExtended,
+        TechnicallyCompleted,
+        AdministrativelyCompleted,
+        CancellationRequested,
+        OrderCancelled,
+        InformationExchanged,
+    )
+)
+"""The fact types of the mapping table, including those that make no call (REG, VAN, info)."""
+
 # VERA ONDERHOUDSTAAKDETAILSTATUS for a DICO interruption reason. DICO's AFW
 # ("afwachten i.v.m. weer") is NOT VERA's AFW ("klant niet aanwezig"): it maps to
 # nothing. BNT ("gebruiker niet aanwezig") is the one that becomes VERA AFW.
-INTERRUPTION_DETAIL: dict[DicoDetail, str] = {
-    DicoDetail.BNT: "AFW",
-    DicoDetail.MIB: "MAT",
-    DicoDetail.OHD: "MAT",
-    DicoDetail.AVW: "INS",
-    DicoDetail.AWE: "OFF",
+INTERRUPTION_DETAIL: dict[DicoDetail, OnderhoudstaakDetailStatus] = {
+    DicoDetail.BNT: OnderhoudstaakDetailStatus.AFW,
+    DicoDetail.MIB: OnderhoudstaakDetailStatus.MAT,
+    DicoDetail.OHD: OnderhoudstaakDetailStatus.MAT,
+    DicoDetail.AVW: OnderhoudstaakDetailStatus.INS,
+    DicoDetail.AWE: OnderhoudstaakDetailStatus.OFF,
 }
 
 # VERA DEFECTOORZAAK for a DICO cause: the tenant (HUU) is VERA's BEW (bewoner).
-CAUSE: dict[DicoCause, str] = {
-    DicoCause.HUU: "BEW",
-    DicoCause.SLT: "SLT",
-    DicoCause.OUD: "OUD",
+CAUSE: dict[DicoCause, DefectOorzaak] = {
+    DicoCause.HUU: DefectOorzaak.BEW,
+    DicoCause.SLT: DefectOorzaak.SLT,
+    DicoCause.OUD: DefectOorzaak.OUD,
 }
 
 # VERA ONDERHOUDSORDERSTATUS for the facts that set one.
-ORDER_STATUS: dict[type[OrderFact], str] = {
-    OrderAccepted: "INB",
-    OrderRefused: "REG",
-    AppointmentPlanned: "PLN",
-    OrderInterrupted: "INB",
-    TechnicallyCompleted: "TEC",
-    AdministrativelyCompleted: "FIN",
-    OrderCancelled: "GEA",
+ORDER_STATUS: dict[type[OrderFact], OnderhoudsorderStatus] = {
+    OrderAccepted: OnderhoudsorderStatus.INB,
+    OrderRefused: OnderhoudsorderStatus.REG,
+    AppointmentPlanned: OnderhoudsorderStatus.PLN,
+    OrderInterrupted: OnderhoudsorderStatus.INB,
+    TechnicallyCompleted: OnderhoudsorderStatus.TEC,
+    AdministrativelyCompleted: OnderhoudsorderStatus.FIN,
+    OrderCancelled: OnderhoudsorderStatus.GEA,
 }
 
 
@@ -67,9 +98,15 @@ def order_path(order_number: str) -> str:
 def to_vera(fact: OrderFact, *, with_status: bool = True) -> VeraCall | None:
     """The PATCH for a fact, or None when the maintenance system gets no call.
 
-    ``with_status=False`` leaves ``status`` out: the router does that for a fact older
-    than the last status already applied, so a late ACC never moves a TEC order back.
+    ``with_status=False`` is for a fact older than the last status already applied: it
+    leaves ``status`` out, so a late ACC never moves a TEC order back, and a late
+    interruption makes no call at all (its only content is the task status OND, and a
+    merge-PATCH of ``onderhoudstaken`` would replace the tasks already completed).
+    Other content still goes: a late appointment, refusal note or completion with its
+    hours and materials.
     """
+    if isinstance(fact, OrderInterrupted) and not with_status:
+        return None
     body = _body(fact)
     if body is None:
         return None
@@ -87,14 +124,14 @@ def _body(fact: OrderFact) -> dict[str, Any] | None:
             return {
                 "afspraken": [
                     {
-                        "status": _code("GEP"),
+                        "status": _code(AfspraakStatus.GEP),
                         "begindatum": _utc(fact.starts_at),
                         "einddatum": _utc(fact.ends_at),
                     }
                 ]
             }
         case OrderInterrupted():
-            task: dict[str, Any] = {"status": _code("OND")}
+            task: dict[str, Any] = {"status": _code(OnderhoudstaakStatus.OND)}
             detail = INTERRUPTION_DETAIL.get(fact.reason) if fact.reason else None
             if detail is not None:
                 task["detailStatus"] = _code(detail)
@@ -114,15 +151,19 @@ def _body(fact: OrderFact) -> dict[str, Any] | None:
 
 def _completion(fact: TechnicallyCompleted) -> dict[str, Any]:
     spent: list[dict[str, Any]] = [
-        {"soort": _code("WER"), "aantal": line.hours, "meeteenheid": _code("UUR")}
+        {
+            "soort": _code(OnderhoudsbestedingSoort.WER),
+            "aantal": line.hours,
+            "meeteenheid": _code(Unit.UUR),
+        }
         for line in fact.hours
     ]
     for material in fact.materials:
         besteding: dict[str, Any] = {
-            "soort": _code("MAT"),
+            "soort": _code(OnderhoudsbestedingSoort.MAT),
             "omschrijving": material.description,
             "aantal": material.quantity,
-            "meeteenheid": _code(material.unit.value),
+            "meeteenheid": _code(material.unit),
         }
         if material.unit_price is not None:
             besteding["bedrag"] = (material.quantity * material.unit_price).quantize(
@@ -131,7 +172,9 @@ def _completion(fact: TechnicallyCompleted) -> dict[str, Any]:
         spent.append(besteding)
     body: dict[str, Any] = {
         "technischGereeddatum": _utc(fact.completed_at),
-        "onderhoudstaken": [{"status": _code("GER"), "onderhoudsbestedingen": spent}],
+        "onderhoudstaken": [
+            {"status": _code(OnderhoudstaakStatus.GER), "onderhoudsbestedingen": spent}
+        ],
     }
     defect: dict[str, Any] = {}
     if fact.cause is not None:
@@ -143,8 +186,8 @@ def _completion(fact: TechnicallyCompleted) -> dict[str, Any]:
     return body
 
 
-def _code(code: str) -> dict[str, str]:
-    return {"code": code}
+def _code(code: StrEnum) -> dict[str, str]:
+    return {"code": code.value}
 
 
 def _utc(moment: Any) -> str:

@@ -181,3 +181,29 @@ def test_without_status_a_late_acceptance_makes_no_call() -> None:
     assert to_vera(OrderAccepted(**COMMON), with_status=False) is None
     late_completion = TechnicallyCompleted(**COMMON, completed_at=AT)
     assert "status" not in to_vera(late_completion, with_status=False).body
+
+
+def test_a_late_interruption_makes_no_call() -> None:
+    # Its only content is the task status; a merge-PATCH would replace completed tasks.
+    assert to_vera(OrderInterrupted(**COMMON, reason=DicoDetail.MIB), with_status=False) is None
+
+
+def test_a_late_appointment_or_refusal_still_brings_its_other_content() -> None:
+    appointment = AppointmentPlanned(
+        **COMMON,
+        starts_at=datetime(2026, 11, 28, 7, tzinfo=UTC),
+        ends_at=datetime(2026, 11, 28, 9, tzinfo=UTC),
+    )
+    assert to_vera(appointment, with_status=False).body == {
+        "afspraken": [
+            {
+                "status": {"code": "GEP"},
+                "begindatum": "2026-11-28T07:00:00Z",
+                "einddatum": "2026-11-28T09:00:00Z",
+            }
+        ]
+    }
+    refusal = OrderRefused(**COMMON, note="Geen capaciteit")
+    assert to_vera(refusal, with_status=False).body == {
+        "informatieobjecten": [{"titel": "Reden weigering", "beschrijving": "Geen capaciteit"}]
+    }

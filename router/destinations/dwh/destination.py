@@ -1,0 +1,88 @@
+"""The data warehouse: two topics, written in the router's transactions.
+
+* ``keten.dwh.v1``: one record per order fact (``mapping.order_record``), key = the
+  order's pseudonym, so the facts of one order stay in order; CloudEvents headers.
+* ``keten.dwh.signal-counts.v1``, compacted: the running count of social signals per
+  Dutch calendar month and category (and source partition, see
+  ``mapping.count_key``). Each signal adds one to its count, and the new count is
+  written in the same transaction that commits the signal's offset, so a signal is
+  counted exactly once, through crashes and restarts. No record exists per signal
+  and a count carries no id, order or time of a signal, so the warehouse cannot line
+  a count up with an order. (A consumer reading in real time does see *when* a count
+  went up; a report per closed month, read after the month, sees only the total.)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from contracts import AMSTERDAM, CONTENT_TYPE, SPEC_VERSION, KafkaRecord, KafkaSettings
+from router.destinations.dwh.mapping import (
+    COUNT_TYPE,
+    RECORD_TYPE,
+    count_key,
+    count_record,
+    order_record,
+)
+from router.destinations.dwh.pseudonym import Pseudonymiser
+from router.entitlement import Counted, Redacted
+from router.state import COMPACTED, read_compacted
+from router.topic_delivery import Output
+
+SOURCE = "/ketenbus/router/dwh"
+
+
+class DwhDestination:
+    id = "dwh"
+
+    def __init__(self, kafka: KafkaSettings, pseudonym: Pseudonymiser) -> None:
+        self._kafka = kafka
+        self._pseudonym = pseudonym
+        self.facts_topic = kafka.topics.dwh
+        self.counts_topic = kafka.topics.dwh_signal_counts
+        self.counts: dict[str, int] = {}
+
+    def output_topics(self) -> dict[str, dict[str, str] | None]:
+        return {self.facts_topic: None, self.counts_topic: COMPACTED}
+
+    async def load(self) -> None:
+        stored = await read_compacted(self._kafka, self.counts_topic)
+        self.counts = {key.decode(): json.loads(value)["count"] for key, value in stored.items()}
+
+    def outputs(self, fact: Redacted | Counted, source: TopicPartition) -> list[Output]:
+        if isinstance(fact, Counted):
+            return [self._count(fact, source.partition)]
+        record = order_record(fact, self._pseudonym)
+        headers = _ce_headers(
+            id=fact.id, type=RECORD_TYPE, subject=record["order"], time=record["occurred_at"]
+        )
+        return [Output(self.facts_topic, _json(record["order"], record, headers))]
+
+    def _count(self, fact: Counted, partition: int) -> Output:
+        key = count_key(fact, partition)
+        count = self.counts.get(key, 0) + 1
+        self.counts[key] = count
+        month_start = datetime.strptime(fact.month, "%Y-%m").replace(tzinfo=AMSTERDAM)
+        headers = _ce_headers(
+            id=f"{key}#{count}",
+            type=COUNT_TYPE,
+            subject=key,
+            time=month_start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        )
+        return Output(self.counts_topic, _json(key, count_record(key, count), headers))
+
+
+def _ce_headers(**attributes: str) -> tuple[tuple[str, bytes], ...]:
+    values = {"specversion": SPEC_VERSION, "source": SOURCE, **attributes}
+    return (
+        ("content-type", CONTENT_TYPE.encode()),
+        *((f"ce_{name}", value.encode()) for name, value in values.items()),
+    )
+
+
+def _json(key: str, value: dict[str, Any], headers: tuple[tuple[str, bytes], ...]) -> KafkaRecord:
+    return KafkaRecord(key=key.encode(), value=json.dumps(value).encode(), headers=headers)

@@ -1,0 +1,35 @@
+"""Delivers social signals to the relationship system (VERA BRG signaleringen), and nothing else."""
+
+from __future__ import annotations
+
+from contracts import CanonicalEvent, SocialSignalRaised
+from router.destination import Delivered, Outcome, Skipped
+from router.destinations.relaties.mapping import to_vera
+from router.vera_client import VeraClient, VeraSystemSettings
+
+
+class RelatiesDestination:
+    id = "relaties"
+
+    def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
+        self.settings = settings
+        self._client = VeraClient(settings, sender=sender)
+
+    async def start(self) -> None:
+        pass
+
+    async def on_assigned(self) -> None:
+        pass
+
+    async def deliver(self, event: CanonicalEvent) -> Outcome:
+        signal = event.data
+        if not isinstance(signal, SocialSignalRaised):
+            return Skipped(
+                f"the relationship system gets social signals only, not {event.fact_type}"
+            )
+        call = to_vera(signal, partner=event.ownership.producer)
+        response = await self._client.send(call, reference=event.id)
+        return Delivered(f"{call.method} {call.path} {response.status_code}")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

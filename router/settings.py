@@ -1,0 +1,31 @@
+"""What every destination's configuration has, whatever system it is.
+
+``[destinations.<id>]`` in the TOML file is validated by that destination's settings
+model (a subclass of :class:`DestinationSettings`, registered in ``router.registry``);
+its defaults are the corporation's rules for that destination, so a minimal entry
+needs only the URL and, from the environment, the secret.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts import FACT_TYPES, Topics
+from router.entitlement import Entitlement
+
+
+class DestinationSettings(BaseModel):
+    """Routes and entitlement of one destination."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    routes: frozenset[str] = Field(
+        description="The fact types it receives (``order.accepted``, ...)."
+    )
+    entitlement: Entitlement = Field(
+        description="The purposes and classification it may receive (within its ceiling)."
+    )
+
+    def source_topics(self, topics: Topics) -> list[str]:
+        """The canonical topics its routes live on: signals only for restricted fact types."""
+        return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in self.routes})

@@ -1,0 +1,279 @@
+"""The delivery worker for destinations that are Kafka topics (the data warehouse).
+
+Consume-transform-produce in Kafka transactions, like the translator: a batch of
+canonical records is read (``read_committed``), each goes through routing and
+entitlement (``router.entitlement.decide``: withheld, redacted, or only counted)
+and the destination's mapping, and its output records and the consumer offsets are
+committed in one transaction. A crash at any point leaves the whole batch or none of
+it visible to ``read_committed`` readers, so the warehouse gets every fact exactly
+once, and a running count is never counted twice nor missed. A destination's own
+state (the counts) is read back from its compacted topic at start, after every
+rebalance and after an aborted transaction, so it always matches what committed.
+
+No HTTP, so no retries or breaker: a Kafka error aborts the batch, which is read
+again after a back-off. One consumer group per destination, as for the VERA systems.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.errors import KafkaError
+
+from contracts import FACT_TYPES, CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
+from contracts.kafka import ensure_topics
+from router.dead_letters import dead_letter
+from router.destination import Withheld
+from router.entitlement import Counted, Entitlement, Redacted, decide
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One record a topic destination writes, in the batch's transaction."""
+
+    topic: str
+    record: KafkaRecord
+
+
+class TopicDestination(Protocol):
+    id: str
+
+    def output_topics(self) -> dict[str, dict[str, str] | None]:
+        """The topics it writes, with their topic configuration (or None)."""
+        ...
+
+    async def load(self) -> None:
+        """Read its state back from Kafka (start, rebalance, aborted transaction)."""
+        ...
+
+    def outputs(self, fact: Redacted | Counted, source: TopicPartition) -> list[Output]:
+        """The records for one fact; may update its state (committed with the batch)."""
+        ...
+
+
+@dataclass
+class TopicDeliveryStats:
+    delivered: int = 0
+    skipped: int = 0
+    withheld: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    aborted_batches: int = 0
+    outputs: int = 0
+
+
+class TopicDeliveryWorker:
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        destination: TopicDestination,
+        *,
+        routes: frozenset[str],
+        entitlement: Entitlement,
+        instance: int = 0,
+        max_batch: int = 500,
+    ) -> None:
+        self._kafka = kafka
+        self.destination = destination
+        self.routes = routes
+        self.entitlement = entitlement
+        self.group_id = f"{kafka.topic_prefix}ketenbus-router-{destination.id}"
+        # One transactional id per running instance: a restarted instance fences off
+        # its own zombie, and two instances never fence each other.
+        self._transactional_id = f"{self.group_id}-{instance}"
+        self._max_batch = max_batch
+        self.stats = TopicDeliveryStats()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._ready = asyncio.Event()
+        """Set once the destination's state is loaded for the current assignment."""
+        self._busy = asyncio.Lock()
+        """Held while a batch is handled and committed: a rebalance waits for it, so the
+        next owner loads state that includes it."""
+
+    @property
+    def sources(self) -> list[str]:
+        topics = self._kafka.topics
+        return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in self.routes})
+
+    @property
+    def deadletter_topic(self) -> str:
+        return self._kafka.topics.deadletter(self.destination.id)
+
+    async def start(self) -> None:
+        await ensure_topics(self._kafka, [*self.sources, self.deadletter_topic])
+        for topic, config in self.destination.output_topics().items():
+            await ensure_topics(self._kafka, [topic], config)
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            client_id=f"{self._kafka.client_id}-{self.group_id}",
+            transactional_id=self._transactional_id,
+            enable_idempotence=True,
+            acks="all",
+        )
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            client_id=f"{self._kafka.client_id}-{self.group_id}",
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await self._producer.start()
+        await self._consumer.start()
+        self._consumer.subscribe(self.sources, listener=_Reload(self))
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+        self._consumer = self._producer = None
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Deliver until ``stopping`` is set; a failed batch is aborted and read again."""
+        try:
+            await self.start()
+            backoff = 0.5
+            while not stopping.is_set():
+                try:
+                    await self.step()
+                    backoff = 0.5
+                except KafkaError as exc:
+                    self.stats.aborted_batches += 1
+                    log.warning(
+                        "%s batch aborted (%s); reading it again",
+                        self.destination.id,
+                        type(exc).__name__,
+                    )
+                    await self._rewind()
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            await self.stop()
+
+    async def step(self, timeout_ms: int = 200) -> int:
+        """Deliver one batch in one transaction; returns the number of records read."""
+        assert self._consumer is not None
+        assert self._producer is not None
+        batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=self._max_batch)
+        if not batch:
+            return 0
+        await self._ready.wait()
+        async with self._busy:
+            assigned = self._consumer.assignment()
+            batch = {tp: records for tp, records in batch.items() if tp in assigned}
+            return await self._deliver(batch) if batch else 0
+
+    async def _deliver(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> int:
+        assert self._producer is not None
+        outputs: list[Output] = []
+        outcomes: list[str] = []
+        for tp, records in batch.items():
+            for record in records:
+                kind, produced = self._handle(tp, record)
+                outcomes.append(kind)
+                outputs += produced
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
+        async with self._producer.transaction():
+            sends = [
+                await self._producer.send(
+                    output.topic,
+                    value=output.record.value,
+                    key=output.record.key,
+                    headers=list(output.record.headers),
+                )
+                for output in outputs
+            ]
+            await asyncio.gather(*sends)
+            await self._producer.send_offsets_to_transaction(offsets, self.group_id)
+        # Counted only once the transaction committed: an aborted batch is read again.
+        for kind in outcomes:
+            setattr(self.stats, kind, getattr(self.stats, kind) + 1)
+        self.stats.outputs += len(outputs)
+        self.stats.batches += 1
+        return sum(len(records) for records in batch.values())
+
+    def _handle(
+        self, tp: TopicPartition, record: ConsumerRecord[bytes, bytes]
+    ) -> tuple[str, list[Output]]:
+        try:
+            event = CanonicalEvent.from_kafka(record.value, tuple(record.headers))
+        except ContractError as exc:
+            if record.topic == self._kafka.topics.signals:
+                # Its bytes and headers may say "this order has a social signal".
+                self._report(record, "?", "unreadable record on the restricted topic")
+                return "withheld", []
+            return "dead_lettered", [self._park(record, exc)]
+        if event.fact_type not in self.routes:
+            return "skipped", []
+        decided = decide(event, self.entitlement)
+        if isinstance(decided, Withheld):
+            self._report(record, event.id, decided.reason)
+            return "withheld", []
+        try:
+            return "delivered", self.destination.outputs(decided, tp)
+        except (KeyError, ValueError, TypeError) as exc:  # a mapping bug or unexpected data
+            return "dead_lettered", [self._park(record, exc)]
+
+    def _park(self, record: ConsumerRecord[bytes, bytes], exc: Exception) -> Output:
+        # Without its bytes: the warehouse's people may not see what the fact holds.
+        parked = dead_letter(record, exc, destination=self.destination.id, attempts=1, view=None)
+        log.warning(
+            "dead letter for %s: %s %d/%d: %s",
+            self.destination.id,
+            record.topic,
+            record.partition,
+            record.offset,
+            type(exc).__name__,
+        )
+        return Output(self.deadletter_topic, parked)
+
+    def _report(self, record: ConsumerRecord[bytes, bytes], event_id: str, reason: str) -> None:
+        log.warning(
+            "withheld from %s: %s %d/%d event %s: %s",
+            self.destination.id,
+            record.topic,
+            record.partition,
+            record.offset,
+            event_id,
+            reason,
+        )
+
+    async def _rewind(self) -> None:
+        """After an aborted transaction: state and positions back to what committed."""
+        assert self._consumer is not None
+        await self.destination.load()
+        for tp in self._consumer.assignment():
+            committed = await self._consumer.committed(tp)
+            if committed is None:
+                await self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, committed)
+
+
+class _Reload(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: TopicDeliveryWorker) -> None:
+        self._worker = worker
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        async with self._worker._busy:  # let the batch in hand commit first
+            self._worker._ready.clear()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._worker.destination.load()
+        self._worker._ready.set()
