@@ -23,6 +23,7 @@ from ketenbus.config import KetenbusSettings
 from ketenbus.reference_backoffice import BackOfficeServer
 from router.delivery import DeliveryWorker
 from router.retry import RetryPolicy
+from tests.router.kit import API_KEYS
 
 SECRET = "test-secret-maasdal"
 API_KEY = "test-key-onderhoud"
@@ -48,7 +49,9 @@ class Pipeline:
 
 @pytest.fixture
 async def backoffice(vera_specs) -> AsyncIterator[BackOfficeServer]:
-    async with BackOfficeServer(vera_specs, {"onderhoud": API_KEY}) as server:
+    """The corporation's three VERA systems, each with its own key (the router's tests
+    use financien and relaties too)."""
+    async with BackOfficeServer(vera_specs, {**API_KEYS, "onderhoud": API_KEY}) as server:
         yield server
 
 
