@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts import FACT_TYPES, Topics
 from router.entitlement import Entitlement
 
 
@@ -25,7 +24,3 @@ class DestinationSettings(BaseModel):
     entitlement: Entitlement = Field(
         description="The purposes and classification it may receive (within its ceiling)."
     )
-
-    def source_topics(self, topics: Topics) -> list[str]:
-        """The canonical topics its routes live on: signals only for restricted fact types."""
-        return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in self.routes})
