@@ -15,7 +15,7 @@ from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookServer, create_webhook_app, sign
 from connectors.maasdal import SIGNATURE_HEADER
 from connectors.registry import partners
-from connectors.translator import Translator
+from connectors.translator import DEADLETTER_TOPIC_CONFIG, Translator
 from contracts import KafkaSettings, ensure_topics
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus import services
@@ -69,7 +69,10 @@ async def pipeline(kafka: KafkaSettings, backoffice: BackOfficeServer) -> AsyncI
             }
         },
     )
+    # Created here, before any test reader can make the broker auto-create one of them
+    # with its default (1 MiB) record limit.
     await ensure_topics(kafka, [kafka.topics.raw("maasdal")], RAW_TOPIC_CONFIG)
+    await ensure_topics(kafka, [kafka.topics.deadletter("translate")], DEADLETTER_TOPIC_CONFIG)
     translator = services.translator(settings)
     (worker,) = services.delivery_workers(settings)
     stopping = asyncio.Event()
