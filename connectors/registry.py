@@ -9,7 +9,7 @@ its folder under ``connectors/<partner>/``, exporting a ``PLUGIN``, and listing 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ class PartnerSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-IngressRunner = Callable[[Any, KafkaSettings, asyncio.Event], Awaitable[None]]
+IngressRunner = Callable[[Any, KafkaSettings, asyncio.Event], Coroutine[Any, Any, None]]
 """Runs a pull channel (file inbox, poller) for one partner until ``stopping`` is set;
 called with the partner's settings, the Kafka settings and the stop event."""
 

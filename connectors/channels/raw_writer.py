@@ -14,8 +14,8 @@ import logging
 from dataclasses import dataclass
 from types import TracebackType
 
-from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped]
-from aiokafka.errors import KafkaError  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from connectors.channels.errors import RawStoreError
 from contracts.kafka import KafkaSettings

@@ -112,7 +112,7 @@ def _build_format_checker() -> FormatChecker:
 
 
 _FORMAT_CHECKER = _build_format_checker()
-_VeraValidator = validators.extend(
+_VeraValidator = validators.extend(  # type: ignore[no-untyped-call]
     OAS30Validator,
     type_checker=OAS30Validator.TYPE_CHECKER.redefine("number", _is_number),
     format_checker=_FORMAT_CHECKER,
