@@ -8,6 +8,7 @@ import re
 
 from connectors.channels.file_inbox import MIB, FileInboxPartner, run_file_inbox
 from connectors.heuvelland.inbound import PARTNER, check, translate
+from connectors.heuvelland.outbound import build_outbound
 from connectors.heuvelland.settings import HeuvellandSettings
 from connectors.registry import PartnerPlugin
 from contracts import KafkaSettings
@@ -36,7 +37,11 @@ async def ingress(
 
 
 PLUGIN = PartnerPlugin(
-    id=PARTNER, inbound=translate, settings_model=HeuvellandSettings, ingress=ingress
+    id=PARTNER,
+    inbound=translate,
+    settings_model=HeuvellandSettings,
+    ingress=ingress,
+    outbound=build_outbound,
 )
 
 __all__ = ["INBOX", "PARTNER", "PLUGIN", "HeuvellandSettings", "check", "ingress", "translate"]

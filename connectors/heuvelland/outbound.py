@@ -21,8 +21,8 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
+from connectors.heuvelland.settings import HeuvellandSettings
 from connectors.outbound.channel import Unencodable
 from contracts import AMSTERDAM, CanonicalEvent, OrderAssigned
 from router.errors import DestinationUnavailable
@@ -123,14 +123,8 @@ def _write_atomically(folder: Path, name: str, document: bytes) -> None:
         os.close(directory)
 
 
-def build_outbound(settings: Any) -> HeuvellandOutbound | None:
-    """Heuvelland's outbound channel when its settings name an ``outbox_dir``.
-
-    Reads ``outbox_dir`` (and ``outbound_retry``, if present) from
-    ``[partners.heuvelland]``; the settings model is Heuvelland's own.
-    """
-    outbox = getattr(settings, "outbox_dir", None)
-    if outbox is None:
+def build_outbound(settings: HeuvellandSettings) -> HeuvellandOutbound | None:
+    """Heuvelland's outbound channel, when ``[partners.heuvelland]`` names an ``outbox_dir``."""
+    if settings.outbox_dir is None:
         return None
-    retry = getattr(settings, "outbound_retry", None) or RetryPolicy()
-    return HeuvellandOutbound(Path(outbox), retry=retry)
+    return HeuvellandOutbound(settings.outbox_dir, retry=settings.outbound_retry)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
 from connectors.registry import PartnerSettings
+from router.retry import RetryPolicy
 
 
 class HeuvellandSettings(PartnerSettings):
@@ -13,4 +16,12 @@ class HeuvellandSettings(PartnerSettings):
         default=None,
         description="Heuvelland's SFTP inbox folder ([partners.heuvelland.inbox]); "
         "without it, `ketenbus ingress` does not read Heuvelland's files.",
+    )
+    outbox_dir: Path | None = Field(
+        default=None,
+        description="Heuvelland's SFTP outbox folder: new work orders are written there as "
+        "WL_<opdrachtnummer>.xml; without it, `ketenbus outbound` sends Heuvelland nothing.",
+    )
+    outbound_retry: RetryPolicy = Field(
+        default=RetryPolicy(), description="Retries when the outbox cannot be written."
     )
