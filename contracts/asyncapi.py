@@ -44,6 +44,8 @@ PARTNERS = {
 """Every partner and the content type of its originals on ``keten.raw.<partner>``."""
 
 DESTINATIONS = ("onderhoud", "financien", "relaties", "dwh")
+OUTBOUND_PARTNERS = ("maasdal", "heuvelland")
+POLLED_PARTNERS = ("roerdal",)
 
 
 @dataclass(frozen=True)
@@ -145,20 +147,73 @@ def topics() -> list[Topic]:
     ]
     found += [
         Topic(
+            id=f"state-poller-{partner}",
+            address=names.poller_cursor(partner),
+            description=f"Compacted, one partition: the last cursor of {partner}'s feed "
+            "(key = partner id), committed in the same transaction as the page's raw records.",
+            messages={
+                f"poller-cursor-{partner}": opaque_message(
+                    f"poller-cursor-{partner}", "The partner's opaque cursor, as text."
+                )
+            },
+            writer=f"the poller of {partner} (which reads it back at start)",
+        )
+        for partner in POLLED_PARTNERS
+    ]
+    found.append(
+        Topic(
+            id="state-onderhoud-last-status",
+            address=names.onderhoud_last_status,
+            description="Compacted: per order (key = order number) the partner time of the "
+            "last status applied to the maintenance system, so a late, older fact never "
+            "moves an order back, across restarts.",
+            messages={
+                "onderhoud-last-status": opaque_message(
+                    "onderhoud-last-status", "An RFC 3339 UTC time, as text."
+                )
+            },
+            writer="the router (onderhoud)",
+            readers={"ketenbus-router-onderhoud": "reads it back on every assignment"},
+        )
+    )
+    stages = (
+        "translate",
+        "workorders",
+        *DESTINATIONS,
+        *(f"outbound-{p}" for p in OUTBOUND_PARTNERS),
+    )
+    found += [
+        Topic(
             id=f"deadletter-{stage}",
             address=names.deadletter(stage),
-            description=(
-                "What could not be translated"
-                if stage == "translate"
-                else f"What could not be delivered to {stage}"
-            )
+            description=_deadletter_description(stage)
             + ": the original key, value and headers, with the context to fix and replay.",
             messages={f"deadletter-{stage}": dead_letter_message(stage)},
-            writer="the translator" if stage == "translate" else f"the router ({stage})",
+            writer=_deadletter_writer(stage),
         )
-        for stage in ("translate", *DESTINATIONS)
+        for stage in stages
     ]
     return found
+
+
+def _deadletter_description(stage: str) -> str:
+    if stage == "translate":
+        return "What could not be translated"
+    if stage == "workorders":
+        return "Work orders of the maintenance system that could not be assigned"
+    if stage.startswith("outbound-"):
+        return f"Orders that could not be handed to {stage.removeprefix('outbound-')}"
+    return f"What could not be delivered to {stage}"
+
+
+def _deadletter_writer(stage: str) -> str:
+    if stage == "translate":
+        return "the translator"
+    if stage == "workorders":
+        return "the outbound assigner"
+    if stage.startswith("outbound-"):
+        return f"the outbound worker of {stage.removeprefix('outbound-')}"
+    return f"the router ({stage})"
 
 
 def build() -> dict[str, Any]:

@@ -48,5 +48,15 @@ class Topics:
         return self.signals if restricted else self.orders
 
     def deadletter(self, stage: str) -> str:
-        """What could not be translated (``translate``) or delivered (a destination id)."""
+        """What could not be translated (``translate``), assigned (``workorders``) or
+        delivered (a destination id, or ``outbound-<partner>``)."""
         return f"{self.prefix}keten.deadletter.{stage}"
+
+    def poller_cursor(self, partner: str) -> str:
+        """Compacted: the last committed cursor of a partner's poller (key = partner id)."""
+        return f"{self.prefix}keten.state.poller.{partner}"
+
+    @property
+    def onderhoud_last_status(self) -> str:
+        """Compacted: per order, the partner time of the last status applied to onderhoud."""
+        return f"{self.prefix}keten.router.onderhoud.last-status"

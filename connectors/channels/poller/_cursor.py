@@ -35,7 +35,7 @@ STATE_TOPIC_CONFIG = {"cleanup.policy": "compact"}
 
 def state_topic(kafka: KafkaSettings, partner: str) -> str:
     """Where a partner's poller keeps its cursor."""
-    return f"{kafka.topics.prefix}keten.state.poller.{partner}"
+    return kafka.topics.poller_cursor(partner)
 
 
 class CursorStore:

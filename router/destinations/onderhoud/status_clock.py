@@ -28,7 +28,7 @@ from router.state import COMPACTED, read_compacted
 
 
 def status_clock_topic(kafka: KafkaSettings) -> str:
-    return f"{kafka.topic_prefix}keten.router.onderhoud.last-status"
+    return kafka.topics.onderhoud_last_status
 
 
 class StatusClock:
