@@ -10,7 +10,14 @@ import yaml
 
 from connectors.registry import partners
 from contracts import FACT_TYPES, Topics
-from contracts.asyncapi import ASYNCAPI_FILE, DESTINATIONS, PARTNERS, build
+from contracts.asyncapi import (
+    ASYNCAPI_FILE,
+    DESTINATIONS,
+    OUTBOUND_PARTNERS,
+    PARTNERS,
+    POLLED_PARTNERS,
+    build,
+)
 from contracts.examples import EXAMPLE_EVENTS
 from contracts.schema import REGENERATE, committed_schema
 
@@ -41,11 +48,17 @@ def test_every_topic_ketenbus_reads_and_writes_is_a_channel(document: dict[str, 
         topics.dwh,
         topics.dwh_signal_counts,
         topics.deadletter("translate"),
+        topics.deadletter("workorders"),
         *(topics.deadletter(destination) for destination in DESTINATIONS),
+        *(topics.deadletter(f"outbound-{partner}") for partner in OUTBOUND_PARTNERS),
         *(topics.raw(partner) for partner in PARTNERS),
+        *(topics.poller_cursor(partner) for partner in POLLED_PARTNERS),
+        topics.onderhoud_last_status,
     }
     assert {channel["address"] for channel in document["channels"].values()} == expected
     assert set(partners()) <= set(PARTNERS), "a registered partner is missing from the document"
+    with_outbound = {pid for pid, plugin in partners().items() if plugin.outbound is not None}
+    assert with_outbound == set(OUTBOUND_PARTNERS), "an outbound partner is missing"
 
 
 def test_every_fact_type_is_a_message_on_its_topic(document: dict[str, Any]) -> None:
