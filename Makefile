@@ -48,3 +48,11 @@ clean:
 .PHONY: contracts
 contracts: setup
 	$(VENV)/bin/ketenbus contracts generate
+
+# The performance benchmark (bench/, issue G): the full run writes docs/performance.md
+# and its charts. It installs its own dependency group and kafka-tools (Maven), and
+# uses the local Kafka without ever stopping it. BENCH_ARGS=--quick for a short run.
+.PHONY: bench
+bench: setup
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --group bench --python $(PYTHON)
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
