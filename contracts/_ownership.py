@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,12 +37,31 @@ class Classification(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Classification).index(self)
+        return _RANK[self]
 
+    # All four comparisons by rank: the str ones would compare the names alphabetically.
     def __le__(self, other: object) -> bool:
         if not isinstance(other, Classification):
             return NotImplemented
         return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Classification):
+            return NotImplemented
+        return self.rank > other.rank
+
+
+_RANK = {classification: rank for rank, classification in enumerate(Classification)}
 
 
 class Purpose(StrEnum):
@@ -104,10 +124,17 @@ OptionalFreeText = Annotated[
 
 def field_marking(model: type[BaseModel], name: str) -> Marking | None:
     """The marking of one field of a model, if it has one."""
-    for item in model.model_fields[name].metadata:
-        if isinstance(item, Marking):
-            return item
-    return None
+    return dict(field_markings(model))[name]
+
+
+@cache
+def field_markings(model: type[BaseModel]) -> tuple[tuple[str, Marking | None], ...]:
+    """Every field of a model with its marking (or None), read once per model class:
+    classifying and redacting run for every event, the annotations never change."""
+    return tuple(
+        (name, next((item for item in info.metadata if isinstance(item, Marking)), None))
+        for name, info in model.model_fields.items()
+    )
 
 
 def classify(fact: BaseModel) -> Classification:
@@ -134,8 +161,7 @@ def redact(fact: BaseModel, allowed: Classification, *, free_text: bool = True) 
 def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> dict[str | int, Any]:
     """A pydantic ``exclude`` tree of the fields above ``allowed``, nested models included."""
     excluded: dict[str | int, Any] = {}
-    for name in type(fact).model_fields:
-        marking = field_marking(type(fact), name)
+    for name, marking in field_markings(type(fact)):
         if marking is not None and (
             not marking.classification <= allowed or (marking.free_text and not free_text)
         ):
@@ -158,11 +184,10 @@ def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> di
 
 def _markings_with_values(fact: BaseModel) -> list[Marking]:
     found: list[Marking] = []
-    for name in type(fact).model_fields:
+    for name, marking in field_markings(type(fact)):
         value = getattr(fact, name)
-        if value is None or value == "" or value == []:
+        if value is None or value == "" or value == [] or value == ():
             continue
-        marking = field_marking(type(fact), name)
         if marking is not None:
             found.append(marking)
         children = value if isinstance(value, list | tuple) else [value]

@@ -94,3 +94,18 @@ def test_invalid_data_error_names_fields_not_values() -> None:
         CanonicalEvent.from_kafka(bad, record.headers)
     assert "order_number" in str(raised.value)
     assert "Crombach" not in str(raised.value)
+
+
+def test_classifications_compare_by_sensitivity_not_by_name() -> None:
+    internal, personal, special = (
+        Classification.INTERNAL,
+        Classification.PERSONAL,
+        Classification.SPECIAL_CATEGORY,
+    )
+    # As strings "personal" > "internal" but also "personal" > "special-category".
+    assert internal < personal < special
+    assert special > personal > internal
+    assert special >= special
+    assert not special <= personal
+    assert sorted([special, internal, personal]) == [internal, personal, special]
+    assert max([personal, special, internal]) is special
