@@ -7,27 +7,15 @@ async with PartnerSimulators() as sims:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-from collections.abc import Generator
 from types import TracebackType
 from typing import Self
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from connectors.channels.http_server import EmbeddedHttpServer
 from ketenbus.partner_simulators._maasdal import MaasdalSimulator, create_maasdal_app
 from ketenbus.partner_simulators._roerdal import RoerdalSimulator, create_roerdal_app
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers: Ctrl+C belongs to the host program."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 def create_app(roerdal: RoerdalSimulator, maasdal: MaasdalSimulator) -> Starlette:
@@ -53,15 +41,17 @@ class PartnerSimulators:
     ) -> None:
         self.roerdal = roerdal or RoerdalSimulator()
         self.maasdal = maasdal or MaasdalSimulator()
-        self._host = host
-        self._requested_port = port
-        self.port = 0
-        self._server: _EmbeddedServer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._http = EmbeddedHttpServer(
+            create_app(self.roerdal, self.maasdal), host=host, port=port, graceful_seconds=1
+        )
+
+    @property
+    def port(self) -> int:
+        return self._http.port
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
+        return self._http.base_url
 
     @property
     def roerdal_url(self) -> str:
@@ -72,38 +62,10 @@ class PartnerSimulators:
         return f"{self.base_url}/maasdal"
 
     async def start(self) -> None:
-        # IPPROTO_TCP explicitly, so asyncio sets TCP_NODELAY on accepted connections
-        # (without it every answer waits ~40 ms for a delayed ACK).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._requested_port))
-        sock.listen(128)
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(self.roerdal, self.maasdal),
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = _EmbeddedServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        async with asyncio.timeout(10):
-            while not self._server.started:  # uvicorn offers only this flag
-                if self._task.done():
-                    self._task.result()
-                    raise RuntimeError("the partner simulators stopped while starting")
-                await asyncio.sleep(0.005)
+        await self._http.start()
 
     async def stop(self) -> None:
-        if self._server is None or self._task is None:
-            return
-        self._server.should_exit = True
-        try:
-            await self._task
-        finally:
-            self._server = None
-            self._task = None
+        await self._http.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()

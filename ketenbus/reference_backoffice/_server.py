@@ -1,37 +1,23 @@
 """Running the back office inside the caller's event loop, for tests and the demo.
 
-The server listens on a socket bound before uvicorn starts, so port 0 gives a free
-port that is known at once, and a client that connects early waits in the
-listen backlog instead of being refused.
+It is served by ``connectors.channels.http_server.EmbeddedHttpServer``: port 0 gives a
+free port that is known at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-import uvicorn
+from connectors.channels.http_server import EmbeddedHttpServer
 
 from ._app import create_app
 from ._spec import SYSTEMS
 from ._state import BackOfficeState, Received
 
 __all__ = ["BackOfficeServer"]
-
-_STARTUP_TIMEOUT = 10.0
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers: Ctrl+C belongs to the host program."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
 
 
 class BackOfficeServer:
@@ -52,22 +38,16 @@ class BackOfficeServer:
     ) -> None:
         self.state = state if state is not None else BackOfficeState()
         self.app = create_app(spec_dir, api_keys, state=self.state)
-        self._host = host
-        self._requested_port = port
-        self._port: int | None = None
-        self._server: _EmbeddedServer | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._http = EmbeddedHttpServer(self.app, host=host, port=port, graceful_seconds=1)
 
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the back office is not running")
-        return self._port
+        return self._http.port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        return f"http://{self._host}:{self.port}"
+        return self._http.base_url
 
     def url_for(self, system: str) -> str:
         """The base URL of one system, e.g. ``http://127.0.0.1:54321/onderhoud``."""
@@ -85,47 +65,10 @@ class BackOfficeServer:
         return await self.state.wait_for_received(count, system=system, timeout=timeout)
 
     async def start(self) -> None:
-        if self._task is not None:
-            raise RuntimeError("the back office is already running")
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only
-        # when the listening socket says TCP, and without it each answer waits ~40 ms
-        # for a delayed ACK.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self._host, self._requested_port))
-            sock.listen(128)
-        except OSError:
-            sock.close()
-            raise
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = _EmbeddedServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        async with asyncio.timeout(_STARTUP_TIMEOUT):
-            # Start-up only: uvicorn has no event for "serving", just this flag.
-            while not self._server.started:
-                if self._task.done():
-                    self._task.result()
-                    raise RuntimeError("the back office stopped while starting")
-                await asyncio.sleep(0.005)
+        await self._http.start()
 
     async def stop(self) -> None:
-        if self._server is None or self._task is None:
-            return
-        self._server.should_exit = True
-        try:
-            await self._task
-        finally:
-            self._server = None
-            self._task = None
-            self._port = None
+        await self._http.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -250,7 +250,14 @@ async def test_an_endless_upload_is_cut_off_after_the_limit(
         with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
 
-    assert (await status_line).startswith(b"HTTP/1.1 413 ")
+    try:
+        first_line: bytes | None = await status_line
+    except ConnectionResetError:
+        # Linux answers data sent to a socket closed with unread input by a reset, which
+        # can drop the 413 before it is read: a race of the client, not of the server.
+        # Smaller uploads see the 413 itself (the tests above).
+        first_line = None
+    assert first_line is None or first_line.startswith(b"HTTP/1.1 413 ")
     assert cut_off, "the server kept reading the whole upload"
     assert sent < total / 4, f"{sent} bytes went out before the server closed"
     assert await read_all(kafka, kafka.topics.raw("maasdal")) == []

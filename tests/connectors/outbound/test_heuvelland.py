@@ -14,6 +14,7 @@ from connectors.heuvelland.outbound import (
     build_outbound,
     encode,
 )
+from connectors.heuvelland.settings import HeuvellandSettings
 from connectors.outbound import Unencodable
 from contracts import TenantContact
 from router.errors import DestinationUnavailable
@@ -77,14 +78,7 @@ async def test_an_outbox_that_is_not_there_is_a_passing_fault(tmp_path: Path) ->
 
 
 def test_the_channel_is_built_from_an_outbox_dir(tmp_path: Path) -> None:
-    class Settings:
-        outbox_dir = tmp_path
-        outbound_retry = FAST
-
-    class Unconfigured:
-        pass
-
-    channel = build_outbound(Settings())
+    channel = build_outbound(HeuvellandSettings(outbox_dir=tmp_path, outbound_retry=FAST))
     assert channel is not None
     assert (channel.outbox_dir, channel.retry) == (tmp_path, FAST)
-    assert build_outbound(Unconfigured()) is None
+    assert build_outbound(HeuvellandSettings()) is None
