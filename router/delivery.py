@@ -8,8 +8,14 @@
   (``router.breaker``); permanent faults and a budget spent on a fact's own trouble
   become dead letters (``router.dead_letters``); a credential fault stops the worker
   loudly, because it is not a message problem.
-* Facts of one order (one Kafka key) go one after the other, in offset order, in a
-  *lane*; different orders go in parallel, at most ``concurrency`` at a time.
+* Facts of one order (one Kafka key of one partition) go one after the other, in
+  offset order; different orders go in parallel, at most ``concurrency`` at a time.
+  Exactly ``concurrency`` long-lived *lanes* (tasks) do the delivering: each takes the
+  next ready order (one with pending facts that no lane holds) from a queue, delivers
+  its next fact and then takes the next ready order, so the orders take turns fact by
+  fact. Not a task per order behind a semaphore: with up to ``max_pending`` orders
+  waiting, every call would cost a hand-off between tasks, which measured a third
+  slower against a fast system (docs/performance.md).
 * The consumer keeps polling while facts are being delivered (a fact may wait an
   hour for a maintenance window to end; Kafka would otherwise think the consumer
   dead). It pauses a partition when too many of its records are pending, and pauses
@@ -86,12 +92,16 @@ class DeliveryStats:
             self.delivered += 1
 
 
-@dataclass
+@dataclass(eq=False)
 class _Lane:
-    """The pending records of one order (one key of one partition), delivered in order."""
+    """One of the ``concurrency`` long-lived delivery tasks, and the order it holds."""
 
-    records: deque[ConsumerRecord[bytes, bytes]] = field(default_factory=deque)
     task: asyncio.Task[None] | None = None
+    key: Key | None = None
+    """The order it is delivering (or, after a fault, held back), None while it looks
+    for one."""
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by ``_dispatch`` when a new order is ready while this lane is idle."""
 
 
 class DeliveryWorker:
@@ -114,13 +124,20 @@ class DeliveryWorker:
         self.entitlement = entitlement
         self._policy = policy
         self.breaker = CircuitBreaker(destination.id, breaker or BreakerSettings())
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self._max_pending = max_pending
         self._max_records = max(100, concurrency * 50)
         self._poll_ms = poll_ms
         self.group_id = f"{kafka.topic_prefix}ketenbus-router-{destination.id}"
         self.stats = DeliveryStats()
-        self._lanes: dict[Key, _Lane] = {}
+        self._orders: dict[Key, deque[ConsumerRecord[bytes, bytes]]] = {}
+        """The pending records of each order, in offset order; an order is here from its
+        first pending record until its last is finished."""
+        self._queue: deque[Key] = deque()
+        """The ready orders: pending records and no lane holds them; the next goes first."""
+        self._lanes: list[_Lane] = []
+        self._idle: deque[_Lane] = deque()
+        """Lanes waiting for a ready order, the longest waiting first."""
         self._offsets: dict[TopicPartition, PartitionOffsets] = {}
         self._stopped_by: BaseException | None = None
         self._ready = asyncio.Event()
@@ -167,10 +184,18 @@ class DeliveryWorker:
         await self._producer.start()
         await self._consumer.start()
         self._consumer.subscribe(self.sources, listener=_Rebalance(self))
+        self._lanes = [self._new_lane() for _ in range(self._concurrency)]
 
     async def stop(self) -> None:
         """Stop delivering: unfinished facts stay uncommitted and come again after restart."""
-        await self._cancel_lanes(lambda _key: True)
+        lanes, self._lanes = self._lanes, []
+        for lane in lanes:
+            if lane.task is not None:
+                lane.task.cancel()
+        await asyncio.gather(*(lane.task for lane in lanes if lane.task), return_exceptions=True)
+        self._orders.clear()
+        self._queue.clear()
+        self._idle.clear()
         try:
             if self._consumer is not None:
                 with contextlib.suppress(Exception):  # best effort: a restart redelivers
@@ -210,43 +235,95 @@ class DeliveryWorker:
     # -- lanes -----------------------------------------------------------------------
 
     def _dispatch(self, tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Queue a record behind its order's others; a new order is ready for a lane."""
         self._offsets.setdefault(tp, PartitionOffsets()).fetched(record.offset)
         key = (tp, record.key)
-        lane = self._lanes.get(key)
-        if lane is None:
-            lane = self._lanes[key] = _Lane()
-        lane.records.append(record)
-        if lane.task is None:
-            lane.task = asyncio.create_task(self._run_lane(key, lane))
+        records = self._orders.get(key)
+        if records is not None:
+            records.append(record)  # the order is held by a lane or already queued
+            return
+        self._orders[key] = deque((record,))
+        self._queue.append(key)
+        if self._idle:
+            self._idle.popleft().wake.set()
 
-    async def _run_lane(self, key: Key, lane: _Lane) -> None:
-        tp = key[0]
+    def _new_lane(self) -> _Lane:
+        lane = _Lane()
+        lane.task = asyncio.create_task(self._run_lane(lane))
+        return lane
+
+    async def _run_lane(self, lane: _Lane) -> None:
+        """Deliver ready orders, one fact at a time each, until cancelled or a fault."""
         try:
-            while lane.records:
-                record = lane.records[0]
+            key: Key | None = None
+            while True:
+                if key is None:
+                    key = await self._take(lane)
+                records = self._orders[key]
+                record = records[0]
                 await self._ready.wait()
-                async with self._slots:
-                    outcome = await self._handle(record)
-                lane.records.popleft()
+                outcome = await self._handle(record)
+                if self._orders.get(key) is not records:
+                    key = lane.key = None  # dropped meanwhile (a rebalance): not ours now
+                    continue
+                records.popleft()
                 self.stats.count(outcome)
-                self._offsets[tp].finished(record.offset)
+                self._offsets[key[0]].finished(record.offset)
+                key = self._next_turn(lane, key, records)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a credential fault, or a bug: stop, loudly, lose nothing
+            # The lane ends still holding its order: nothing more of it goes out.
             if self._stopped_by is None:
                 self._stopped_by = exc
-        finally:
-            if self._lanes.get(key) is lane:
-                del self._lanes[key]
 
-    async def _cancel_lanes(self, which: Callable[[Key], bool]) -> None:
-        selected = [(key, lane) for key, lane in list(self._lanes.items()) if which(key)]
-        for key, lane in selected:
+    async def _take(self, lane: _Lane) -> Key:
+        """The next ready order, held by this lane from now on; waits while there is none."""
+        lane.key = None
+        while not self._queue:
+            lane.wake.clear()
+            self._idle.append(lane)
+            try:
+                await lane.wake.wait()
+            except asyncio.CancelledError:
+                if lane in self._idle:
+                    self._idle.remove(lane)
+                raise
+        key = lane.key = self._queue.popleft()
+        return key
+
+    def _next_turn(
+        self, lane: _Lane, key: Key, records: deque[ConsumerRecord[bytes, bytes]]
+    ) -> Key | None:
+        """After one fact of an order: the order to go on with, or None to take the next.
+
+        An order with more records goes on if no other order is ready, else it queues
+        behind them (the queue's length stays the same, so no idle lane needs waking)."""
+        if not records:
+            del self._orders[key]
+            lane.key = None
+            return None
+        if not self._queue:
+            return key
+        self._queue.append(key)
+        key = lane.key = self._queue.popleft()
+        return key
+
+    async def _drop_orders(self, which: Callable[[Key], bool]) -> None:
+        """Forget the pending records of the orders ``which`` selects (they stay
+        uncommitted); a lane delivering one of them is cancelled and replaced."""
+        for key in [key for key in self._orders if which(key)]:
+            del self._orders[key]
+        if any(which(key) for key in self._queue):
+            self._queue = deque(key for key in self._queue if not which(key))
+        doomed = [lane for lane in self._lanes if lane.key is not None and which(lane.key)]
+        for lane in doomed:
             if lane.task is not None:
                 lane.task.cancel()
-            self._lanes.pop(key, None)
-        tasks = [lane.task for _, lane in selected if lane.task is not None]
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(lane.task for lane in doomed if lane.task), return_exceptions=True)
+        for lane in doomed:
+            if lane in self._lanes:  # not if stop() has taken the lanes meanwhile
+                self._lanes[self._lanes.index(lane)] = self._new_lane()
 
     def _raise_if_stopped(self) -> None:
         fault = self._stopped_by
@@ -387,9 +464,9 @@ class DeliveryWorker:
         self.stats.commits += 1
 
     async def _revoked(self, revoked: set[TopicPartition]) -> None:
-        """Before a rebalance: stop the lanes of the partitions we lose, commit what is done."""
+        """Before a rebalance: drop the orders of the partitions we lose, commit what is done."""
         self._ready.clear()
-        await self._cancel_lanes(lambda key: key[0] in revoked)
+        await self._drop_orders(lambda key: key[0] in revoked)
         await self._commit(revoked)
         for tp in revoked:
             self._offsets.pop(tp, None)
