@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationErr
 from contracts._errors import InvalidEnvelope, UnknownFactType, validation_problems
 from contracts._facts import FACT_TYPES, OrderFact
 from contracts._ids import event_id
-from contracts._ownership import Ownership, classify
+from contracts._ownership import Classification, Ownership, Purpose, classify
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -80,12 +81,7 @@ class CanonicalEvent(BaseModel):
         return cls(
             id=event_id(partner, partner_message_id, fact_index),
             source=f"/partners/{partner}/{channel}",
-            ownership=Ownership(
-                producer=partner,
-                classification=classify(fact),
-                purpose=fact.purpose,
-                retention=fact.retention,
-            ),
+            ownership=_ownership(partner, classify(fact), fact.purpose, fact.retention),
             traceparent=traceparent,
             data=fact,
         )
@@ -107,29 +103,40 @@ class CanonicalEvent(BaseModel):
         return self.data.occurred_at
 
     def to_kafka(self) -> KafkaRecord:
-        """The event in the CloudEvents Kafka binary binding."""
-        attributes = {
-            "specversion": SPEC_VERSION,
-            "id": self.id,
-            "source": self.source,
-            "type": self.type,
-            "subject": self.subject,
-            "time": _rfc3339(self.time),
-            "dataschema": dataschema(self.data.fact_type),
-            "owner": self.ownership.owner,
-            "producer": self.ownership.producer,
-            "classification": self.ownership.classification.value,
-            "purpose": self.ownership.purpose.value,
-            "retention": self.ownership.retention,
-        }
+        """The event in the CloudEvents Kafka binary binding.
+
+        Runs for every event the translator writes, so it builds the header tuple
+        directly: names and the per-type ``type``/``dataschema`` values are made once
+        (:func:`_type_headers`), and the fact's JSON comes from its serializer as
+        bytes. The record is byte for byte what a plain attribute dict would give
+        (tests/connectors/test_translator_bytes.py pins it).
+        """
+        data = self.data
+        ownership = self.ownership
+        type_header, dataschema_header = _type_headers(data.fact_type)
+        subject = data.order_number.encode()
+        headers: Headers = (
+            _CONTENT_TYPE_HEADER,
+            _SPECVERSION_HEADER,
+            ("ce_id", self.id.encode()),
+            ("ce_source", self.source.encode()),
+            type_header,
+            ("ce_subject", subject),
+            ("ce_time", _rfc3339(data.occurred_at).encode()),
+            dataschema_header,
+            ("ce_owner", ownership.owner.encode()),
+            ("ce_producer", ownership.producer.encode()),
+            ("ce_classification", ownership.classification.value.encode()),
+            ("ce_purpose", ownership.purpose.value.encode()),
+            ("ce_retention", ownership.retention.encode()),
+        )
         if self.traceparent:
-            attributes["traceparent"] = self.traceparent
-        headers = [("content-type", CONTENT_TYPE.encode())]
-        headers += [(f"ce_{name}", value.encode()) for name, value in attributes.items()]
+            headers += (("ce_traceparent", self.traceparent.encode()),)
         return KafkaRecord(
-            key=self.subject.encode(),
-            value=self.data.model_dump_json().encode(),
-            headers=tuple(headers),
+            key=subject,
+            # model_dump_json() is this call plus a decode; the record wants the bytes.
+            value=data.__pydantic_serializer__.to_json(data),
+            headers=headers,
         )
 
     @classmethod
@@ -190,3 +197,27 @@ def read_fact(model: type[F], value: bytes) -> F:
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+_CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
+_SPECVERSION_HEADER = ("ce_specversion", SPEC_VERSION.encode())
+
+
+@cache
+def _type_headers(fact_type: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
+    """The ``ce_type`` and ``ce_dataschema`` headers of a fact type, made once per type."""
+    return (
+        ("ce_type", cloudevents_type(fact_type).encode()),
+        ("ce_dataschema", dataschema(fact_type).encode()),
+    )
+
+
+@lru_cache(maxsize=256)
+def _ownership(
+    producer: str, classification: Classification, purpose: Purpose, retention: str
+) -> Ownership:
+    """The ownership tags, validated once per combination: they are frozen, and a
+    partner's events share a handful of combinations (one per fact type and class)."""
+    return Ownership(
+        producer=producer, classification=classification, purpose=purpose, retention=retention
+    )
