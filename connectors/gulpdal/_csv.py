@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ def read_rows(body: bytes) -> Iterator[Row]:
             if missing
             else "the header row is not Windows-1252"
         )
-    index = {name: names.index(name) for name in COLUMNS}
+    # The columns' values in COLUMNS order, cut out of a row in one call.
+    columns = operator.itemgetter(*(names.index(name) for name in COLUMNS))
     line = reader.line_num
     while True:
         first = line + 1
@@ -82,13 +84,13 @@ def read_rows(body: bytes) -> Iterator[Row]:
             yield Row({}, first, line, problem="not valid CSV (quotes)")
             continue
         line = reader.line_num
-        if not any(value.strip() for value in values):
+        if not "".join(values).strip():
             continue  # an empty line (a trailing one is common)
         if len(values) != len(names):
             yield Row({}, first, line, problem=f"{len(values)} fields, the header has {len(names)}")
             continue
-        fields = {name: values[i] for name, i in index.items()}
-        if any(first <= number <= line for number in bad_lines):
+        fields = dict(zip(COLUMNS, columns(values), strict=True))
+        if bad_lines and any(first <= number <= line for number in bad_lines):
             # The fields are kept (undecodable bytes replaced) only to tell what kind of
             # row it was; the row itself is not translated.
             yield Row(fields, first, line, problem="not Windows-1252 (or UTF-8 after a BOM)")
@@ -101,6 +103,12 @@ def _decode(body: bytes) -> tuple[str, set[int]]:
     encoding = "cp1252"
     if body.startswith(UTF8_BOM):
         body, encoding = body[len(UTF8_BOM) :], "utf-8"
+    # The common case first: every line decodes, so the whole file does, and gives the
+    # same text (no multi-byte character of either encoding holds a CR or LF byte).
+    try:
+        return body.decode(encoding), set()
+    except UnicodeDecodeError:
+        pass
     parts: list[str] = []
     bad: set[int] = set()
     for number, match in enumerate(_LINE.finditer(body), start=1):

@@ -149,12 +149,34 @@ def _message_id(werkbon: str, identity: list[str]) -> str:
 
 def _identity(row: Row) -> list[str]:
     """A row's content, normalised so that re-encoding or re-saving keeps it the same."""
-    return ["\x1f".join(_normal(row.fields[name]) for name in sorted(row.fields))]
+    fields = row.fields
+    values = [fields[name].strip() for name in sorted(fields)]
+    joined = "\x1f".join(values)
+    if "\r" in joined or not unicodedata.is_normalized("NFC", joined):
+        return ["\x1f".join([_normal(value) for value in values])]
+    # The usual row: already NFC (the separator is a starter that composes with
+    # nothing, so the whole is NFC exactly when every field is) and without a CR, so
+    # only a field that starts like an amount or a time can still change.
+    canonical = [
+        _number_or_time(value) if value and (value[0] == "-" or value[0].isdigit()) else value
+        for value in values
+    ]
+    return ["\x1f".join(canonical)]
 
 
 def _normal(value: str) -> str:
+    """One field as its identity sees it: NFC, LF line ends, amounts and times canonical."""
     text = unicodedata.normalize("NFC", value.strip())
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _number_or_time(text)
+
+
+def _number_or_time(text: str) -> str:
+    # Both patterns start with a digit (\d: any Unicode decimal digit, which isdigit()
+    # includes) or, for an amount, a minus sign: anything else is returned at once.
+    first = text[:1]
+    if first != "-" and not first.isdigit():
+        return text
     if _DECIMAL.fullmatch(text):
         return str(Decimal(text.replace(",", ".")).normalize())  # 1,50 and 1,5 are one amount
     if (match := _TIME.fullmatch(text)) is not None:

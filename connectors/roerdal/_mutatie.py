@@ -35,12 +35,27 @@ def comma_decimal(value: Any) -> Decimal:
     return Decimal(value.replace(",", "."))
 
 
-def _local_time(pattern: re.Pattern[str], layout: str, shown: str) -> Any:
+def _local_time(pattern: re.Pattern[str], shown: str) -> Any:
+    """A validator of Dutch local time in ``pattern``'s layout: year, month, day, hour,
+    minute and (when the pattern has them) seconds at fixed places, ASCII digits only.
+
+    The fields are cut out and handed to ``datetime`` directly: that is what
+    ``strptime`` does after matching, and it refuses the same values (a month 13, a
+    30 February, an hour 24, a second 60), at a fraction of strptime's cost."""
+
     def parse(value: Any) -> Any:
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise ValueError(f"not a Dutch local time like {shown}")
         try:
-            return local_to_utc(datetime.strptime(value, layout))  # noqa: DTZ007 - local, no offset
+            wall_clock = datetime(  # noqa: DTZ001 - local, no offset
+                int(value[0:4]),
+                int(value[5:7]),
+                int(value[8:10]),
+                int(value[11:13]),
+                int(value[14:16]),
+                int(value[17:19]) if len(value) > 16 else 0,
+            )
+            return local_to_utc(wall_clock)
         except (ValueError, OverflowError):
             # A date that does not exist (2026-02-30) or falls outside the calendar in UTC.
             raise ValueError(f"not a valid Dutch local time like {shown}") from None
@@ -49,13 +64,9 @@ def _local_time(pattern: re.Pattern[str], layout: str, shown: str) -> Any:
 
 
 CommaDecimal = Annotated[Decimal, BeforeValidator(comma_decimal)]
-LocalSeconds = Annotated[
-    datetime, BeforeValidator(_local_time(_SECONDS, "%Y-%m-%d %H:%M:%S", "2026-11-26 08:12:44"))
-]
+LocalSeconds = Annotated[datetime, BeforeValidator(_local_time(_SECONDS, "2026-11-26 08:12:44"))]
 """``YYYY-MM-DD HH:MM:SS`` Dutch local time, as an aware UTC instant."""
-LocalMinutes = Annotated[
-    datetime, BeforeValidator(_local_time(_MINUTES, "%Y-%m-%d %H:%M", "2026-12-01 08:00"))
-]
+LocalMinutes = Annotated[datetime, BeforeValidator(_local_time(_MINUTES, "2026-12-01 08:00"))]
 """``YYYY-MM-DD HH:MM`` Dutch local time, as an aware UTC instant."""
 
 
