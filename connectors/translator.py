@@ -360,16 +360,18 @@ class Translator:
                 events, failures = result.events, list(result.failures)
             else:
                 events, failures = tuple(result), []
+            # Serialised here, inside the guard: an event that cannot be written (a lone
+            # surrogate from a JSON escape, say) is a bad message, not a reason to stop.
+            orders, signals = self._orders_topic, self._signals_topic
+            outputs = [
+                _Output(signals if event.data.restricted else orders, event.to_kafka())
+                for event in events
+            ]
         except (TranslationError, ContractError) as exc:
             return [self._dead_letter(record, partner, exc)]
         except Exception as exc:  # an adapter bug must not stop every other partner
             log.exception("adapter for %s failed unexpectedly", partner or "?")
             return [self._dead_letter(record, partner, exc, message="unexpected adapter error")]
-        orders, signals = self._orders_topic, self._signals_topic
-        outputs = [
-            _Output(signals if event.data.restricted else orders, event.to_kafka())
-            for event in events
-        ]
         if failures:
             if len(failures) > MAX_PART_DEAD_LETTERS:
                 cut = MAX_PART_DEAD_LETTERS - 1
