@@ -40,7 +40,7 @@ class LocalKafka:
     controller_port: int = 19093
     libs_dir: Path = PROJECT_ROOT / ".cache" / "kafka" / "libs"
     state_dir: Path = PROJECT_ROOT / "var" / "kafka"
-    heap: str = "512m"
+    heap: str = "1g"
 
     @classmethod
     def from_env(cls) -> LocalKafka:
