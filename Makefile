@@ -32,6 +32,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy contracts connectors router ketenbus
 
 kafka-start: setup
 	$(VENV)/bin/ketenbus kafka start
