@@ -8,8 +8,11 @@ least wait, and only passing faults retried. Each destination has its own budget
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import (
     AsyncRetrying,
@@ -73,3 +76,22 @@ class _StopWhen(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return self._condition()
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds, from either of its two forms (seconds or an HTTP date);
+    None when absent or unreadable (a date without a zone included)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

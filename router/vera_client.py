@@ -8,7 +8,6 @@ amounts written as exact JSON numbers (simplejson), never through a float.
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +26,7 @@ from router.errors import (
     RateLimited,
     Rejected,
 )
-from router.retry import RetryPolicy
+from router.retry import RetryPolicy, retry_after
 from router.settings import DestinationSettings
 
 RESPONSE_EXCERPT = 2000
@@ -110,29 +109,13 @@ def _raise_for_answer(call: VeraCall, response: httpx.Response) -> None:
     if status in (401, 403):
         raise CredentialFault(what, status=status)
     if status == 429:
-        raise RateLimited(what, retry_after=_retry_after(response))
+        raise RateLimited(what, retry_after=retry_after(response))
     if status >= 500:
-        raise DestinationUnavailable(what, status=status, retry_after=_retry_after(response))
+        raise DestinationUnavailable(what, status=status, retry_after=retry_after(response))
     body = response.text[:RESPONSE_EXCERPT]
     if status == 409:
         raise Conflict(what, status=status, response_body=body)
     raise Rejected(what, status=status, response_body=body)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After in seconds, from either of its two forms (seconds or an HTTP date)."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _utc_now() -> str:

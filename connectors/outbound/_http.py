@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from connectors.channels.poller import retry_after
 from router.errors import (
     CredentialFault,
     DestinationTimeout,
@@ -20,6 +19,7 @@ from router.errors import (
     RateLimited,
     Rejected,
 )
+from router.retry import retry_after
 
 RESPONSE_EXCERPT = 2000
 """How much of an error answer is kept for the dead letter."""

@@ -9,7 +9,7 @@ API client with renewal on 401 (``OAuthApiClient``), a strict shared rate limit
 page's raw records (``CursorStore``). See docs/channels/poller.md.
 """
 
-from connectors.channels.poller._client import OAuthApiClient, retry_after
+from connectors.channels.poller._client import OAuthApiClient
 from connectors.channels.poller._cursor import STATE_TOPIC_CONFIG, CursorStore, state_topic
 from connectors.channels.poller._limiter import RateLimiter
 from connectors.channels.poller._poller import CHANNEL, Backoff, Feed, Page, Poller, PollerStats
@@ -27,6 +27,7 @@ from connectors.channels.poller.errors import (
     SourceUnavailable,
     SourceUnreachable,
 )
+from router.retry import retry_after
 
 __all__ = [
     "CHANNEL",

@@ -13,12 +13,10 @@ Tokens and secrets never reach a log line or an error message.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -33,6 +31,7 @@ from connectors.channels.poller.errors import (
     SourceUnavailable,
     SourceUnreachable,
 )
+from router.retry import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -152,21 +151,3 @@ def _json(response: httpx.Response, what: str) -> Any:
         return json.loads(response.content)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedPage(f"{what}: the answer is not JSON") from None
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Retry-After in seconds, from either of its two forms (seconds or an HTTP date)."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

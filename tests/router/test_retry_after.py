@@ -1,0 +1,28 @@
+"""The one Retry-After reader, used by the router, the poller and outbound."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from router.retry import retry_after
+
+
+def answer(value: str | None) -> httpx.Response:
+    return httpx.Response(429, headers={} if value is None else {"Retry-After": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("-4", 0.0),
+        (None, None),
+        ("soon", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: go now
+        ("Wed, 21 Oct 2015 07:28:00 -0000", None),  # a date without a zone: unreadable
+    ],
+)
+def test_both_forms_and_what_cannot_be_read(value: str | None, seconds: float | None) -> None:
+    assert retry_after(answer(value)) == seconds
