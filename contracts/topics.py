@@ -52,6 +52,12 @@ class Topics:
         delivered (a destination id, or ``outbound-<partner>``)."""
         return f"{self.prefix}keten.deadletter.{stage}"
 
+    def replay(self, stage: str) -> str:
+        """Dead letters sent back by ops to the one stage that parked them (a destination
+        id, ``dwh`` or ``outbound-<partner>``): that stage's worker reads this topic next to
+        its sources, so a replay reaches that system only, with the same Referentienummer."""
+        return f"{self.prefix}keten.replay.{stage}"
+
     def poller_cursor(self, partner: str) -> str:
         """Compacted: the last committed cursor of a partner's poller (key = partner id)."""
         return f"{self.prefix}keten.state.poller.{partner}"

@@ -157,6 +157,11 @@ class DeliveryWorker:
         return self._kafka.topics.deadletter(self.destination.id)
 
     @property
+    def replay_topic(self) -> str:
+        """Dead letters ops send back to this destination only (read next to the sources)."""
+        return self._kafka.topics.replay(self.destination.id)
+
+    @property
     def consumer(self) -> AIOKafkaConsumer:
         if self._consumer is None:
             raise RuntimeError("the worker is not started")
@@ -165,7 +170,7 @@ class DeliveryWorker:
     # -- life cycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        await ensure_topics(self._kafka, [*self.sources, self.deadletter_topic])
+        await ensure_topics(self._kafka, [*self.sources, self.replay_topic, self.deadletter_topic])
         await self.destination.start()
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
@@ -183,7 +188,7 @@ class DeliveryWorker:
         )
         await self._producer.start()
         await self._consumer.start()
-        self._consumer.subscribe(self.sources, listener=_Rebalance(self))
+        self._consumer.subscribe([*self.sources, self.replay_topic], listener=_Rebalance(self))
         self._lanes = [self._new_lane() for _ in range(self._concurrency)]
 
     async def stop(self) -> None:
