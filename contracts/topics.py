@@ -58,6 +58,13 @@ class Topics:
         its sources, so a replay reaches that system only, with the same Referentienummer."""
         return f"{self.prefix}keten.replay.{stage}"
 
+    @property
+    def deadletter_decisions(self) -> str:
+        """Compacted: ops' last decision (replayed or discarded, by whom, when, why) per
+        dead letter, key = ``<stage>|<dead-letter key>``; ``ketenbus deadletters`` writes it
+        and shows a dead letter as open until a decision covers it (topics are append-only)."""
+        return f"{self.prefix}keten.deadletter.decisions"
+
     def poller_cursor(self, partner: str) -> str:
         """Compacted: the last committed cursor of a partner's poller (key = partner id)."""
         return f"{self.prefix}keten.state.poller.{partner}"

@@ -38,6 +38,11 @@ from router.entitlement import Counted, Entitlement, Redacted, decide
 
 log = logging.getLogger(__name__)
 
+REPLAY_PARTITION_BASE = 1000
+"""A replayed record is counted as if from partition ``1000 + <its replay partition>``:
+a running count's key holds its source partition so that two instances never write
+the same count, and a replay partition is not the signals partition of the same number."""
+
 
 @dataclass(frozen=True)
 class Output:
@@ -112,8 +117,13 @@ class TopicDeliveryWorker:
     def deadletter_topic(self) -> str:
         return self._kafka.topics.deadletter(self.destination.id)
 
+    @property
+    def replay_topic(self) -> str:
+        """Dead letters ops send back to this destination only (read next to the sources)."""
+        return self._kafka.topics.replay(self.destination.id)
+
     async def start(self) -> None:
-        await ensure_topics(self._kafka, [*self.sources, self.deadletter_topic])
+        await ensure_topics(self._kafka, [*self.sources, self.replay_topic, self.deadletter_topic])
         for topic, config in self.destination.output_topics().items():
             await ensure_topics(self._kafka, [topic], config)
         self._producer = AIOKafkaProducer(
@@ -133,7 +143,7 @@ class TopicDeliveryWorker:
         )
         await self._producer.start()
         await self._consumer.start()
-        self._consumer.subscribe(self.sources, listener=_Reload(self))
+        self._consumer.subscribe([*self.sources, self.replay_topic], listener=_Reload(self))
 
     async def stop(self) -> None:
         if self._consumer is not None:
@@ -225,6 +235,8 @@ class TopicDeliveryWorker:
         if isinstance(decided, Withheld):
             self._report(record, event.id, decided.reason)
             return "withheld", []
+        if tp.topic == self.replay_topic:
+            tp = TopicPartition(tp.topic, REPLAY_PARTITION_BASE + tp.partition)
         try:
             return "delivered", self.destination.outputs(decided, tp)
         except (KeyError, ValueError, TypeError) as exc:  # a mapping bug or unexpected data

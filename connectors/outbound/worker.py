@@ -1,7 +1,8 @@
 """Hands ``order.assigned`` facts to one partner: the outbound twin of a delivery worker.
 
 * Its own consumer group per partner (``ketenbus-outbound-<partner>``) on
-  ``keten.orders.v1``, so a partner whose API is down stalls only its own orders.
+  ``keten.orders.v1`` (and ``keten.replay.outbound-<partner>``, the dead letters ops send
+  back), so a partner whose API is down stalls only its own orders.
 * Only ``order.assigned`` facts naming this partner are decoded (the ``ce_type``
   header decides before the body is read); every other fact is passed over.
 * Orders of one key go one after the other; different orders in parallel, at most
@@ -73,13 +74,15 @@ class OutboundWorker:
         self._max_batch = max_batch
         self.group_id = f"{kafka.topic_prefix}ketenbus-outbound-{self.partner}"
         self.deadletter_topic = kafka.topics.deadletter(deadletter_stage(self.partner))
+        # Dead letters ops send back to this partner only (``ketenbus deadletters replay``).
+        self.replay_topic = kafka.topics.replay(deadletter_stage(self.partner))
         self.stats = OutboundStats()
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         topics = self._kafka.topics
-        await ensure_topics(self._kafka, [topics.orders, self.deadletter_topic])
+        await ensure_topics(self._kafka, [topics.orders, self.replay_topic, self.deadletter_topic])
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",
@@ -88,6 +91,7 @@ class OutboundWorker:
         )
         self._consumer = AIOKafkaConsumer(
             topics.orders,
+            self.replay_topic,
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",
             group_id=self.group_id,
