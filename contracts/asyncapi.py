@@ -193,7 +193,53 @@ def topics() -> list[Topic]:
         )
         for stage in stages
     ]
+    found += [
+        Topic(
+            id=f"replay-{stage}",
+            address=names.replay(stage),
+            description=f"Dead letters of {stage} sent back by ops (`ketenbus deadletters "
+            "replay`): the parked record (or, for one parked without bytes, its original) "
+            "with its key and CloudEvents headers and the same event id, read only by that "
+            "stage's worker next to its sources. Same readers' restrictions as its dead letters.",
+            messages={
+                f"replay-{stage}": opaque_message(
+                    f"replay-{stage}", f"A canonical event, as keten.deadletter.{stage} held it."
+                )
+            },
+            writer="ops (ketenbus deadletters replay)",
+            readers={_replay_reader(stage): f"delivers it again, to {_replay_target(stage)} only"},
+        )
+        for stage in stages
+        if stage not in ("translate", "workorders")
+    ]
+    found.append(
+        Topic(
+            id="deadletter-decisions",
+            address=names.deadletter_decisions,
+            description="Compacted: ops' latest decision per dead letter (key = "
+            "`<stage>|<message id or original topic:partition:offset>`): replayed or "
+            "discarded, by whom, when (UTC), why, and which dead-letter records it covers.",
+            messages={
+                "deadletter-decision": opaque_message(
+                    "deadletter-decision",
+                    "JSON: stage, key, action (replayed | discarded), by, at, reason, "
+                    "letters (partition:offset), replayed_to (topic:partition:offset).",
+                )
+            },
+            writer="ops (ketenbus deadletters replay | discard)",
+        )
+    )
     return found
+
+
+def _replay_reader(stage: str) -> str:
+    if stage.startswith("outbound-"):
+        return f"ketenbus-outbound-{stage.removeprefix('outbound-')}"
+    return f"ketenbus-router-{stage}"
+
+
+def _replay_target(stage: str) -> str:
+    return stage.removeprefix("outbound-")
 
 
 def _deadletter_description(stage: str) -> str:
