@@ -5,16 +5,18 @@ ketenbus contracts generate|check
 ketenbus --config ketenbus.toml webhook|ingress|translate|route|outbound
 ketenbus backoffice --spec-dir ... --api-key onderhoud=KEY
 ketenbus demo
+ketenbus --config ketenbus.toml deadletters list|show|replay|discard
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -33,6 +35,11 @@ contracts_app = typer.Typer(
     help="The canonical contract: JSON Schemas, AsyncAPI document, catalogue examples."
 )
 app.add_typer(contracts_app, name="contracts")
+deadletters_app = typer.Typer(
+    help="The dead letters: list, show, replay or discard them (docs/dead-letters.md).",
+    no_args_is_help=True,
+)
+app.add_typer(deadletters_app, name="deadletters")
 
 _config_path: Path | None = None
 
@@ -226,3 +233,122 @@ def contracts_check(
     if problems:
         raise typer.Exit(1)
     typer.echo("contracts: up to date and compatible")
+
+
+# -- ketenbus deadletters (the logic: ketenbus/deadletters/) ------------------------------
+
+_By = Annotated[
+    str | None, typer.Option("--by", help="Who decides (default: $USER).", show_default=False)
+]
+_Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _deadletters(work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    """Run one dead-letter operation on the configured Kafka; a typed error or a Kafka
+    error is one line on stderr and exit 1 (never a record's content)."""
+    from aiokafka.errors import KafkaError
+
+    from ketenbus.deadletters import DeadLetterError
+
+    kafka = _settings().kafka
+    try:
+        return asyncio.run(work(kafka))
+    except DeadLetterError as exc:
+        typer.echo(f"deadletters: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except KafkaError as exc:
+        typer.echo(f"deadletters: Kafka error {type(exc).__name__}", err=True)
+        raise typer.Exit(1) from None
+
+
+@deadletters_app.command("list")
+def deadletters_list(
+    stages: Annotated[list[str] | None, typer.Argument(help="Stages (default: all).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include replayed and discarded.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """One row per dead letter (from its headers), open ones only unless --all."""
+    from ketenbus.deadletters import load
+    from ketenbus.deadletters.render import as_json as to_json
+    from ketenbus.deadletters.render import console, table
+
+    entries = _deadletters(lambda kafka: load(kafka, stages or None, include_resolved=all_))
+    if as_json:
+        typer.echo(to_json(entries))
+    else:
+        console().print(table(entries))
+
+
+@deadletters_app.command("show")
+def deadletters_show(
+    stage: Annotated[str, typer.Argument(help="e.g. onderhoud, translate, outbound-maasdal")],
+    ref: Annotated[str, typer.Argument(help="partition:offset or the message id")],
+    value: Annotated[
+        bool, typer.Option("--value", help="Also print the value (may be personal data).")
+    ] = False,
+) -> None:
+    """Every header of a dead letter, the destination's answer and the decision."""
+    from ketenbus.deadletters import find
+    from ketenbus.deadletters.render import console, show, show_value
+
+    entry = _deadletters(lambda kafka: find(kafka, stage, ref))
+    console().print(show(entry))
+    if value:
+        typer.echo(show_value(entry))
+
+
+@deadletters_app.command("replay")
+def deadletters_replay(
+    stage: Annotated[str, typer.Argument()],
+    refs: Annotated[
+        list[str] | None, typer.Argument(help="partition:offset or message ids")
+    ] = None,
+    all_open: Annotated[bool, typer.Option("--all-open", help="Every open one of STAGE.")] = False,
+    by: _By = None,
+    reason: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
+    force: Annotated[bool, typer.Option(help="Replay one already decided again.")] = False,
+    yes: _Yes = False,
+) -> None:
+    """Send dead letters back to their stage (same event id), with a decision record."""
+    from ketenbus.deadletters import replay, select
+    from ketenbus.deadletters.render import done_line
+
+    _one_way(refs, all_open)
+    who = by or os.environ.get("USER", "")
+    entries = _deadletters(
+        lambda kafka: select(kafka, stage, refs or [], all_open=all_open, force=force)
+    )
+    if not entries:
+        typer.echo(f"no open dead letters in {stage}")
+        return
+    if not yes:
+        typer.confirm(f"replay {len(entries)} dead letter(s) of {stage}?", abort=True)
+    for item in _deadletters(lambda kafka: replay(kafka, entries, by=who, reason=reason)):
+        typer.echo(done_line(item))
+
+
+@deadletters_app.command("discard")
+def deadletters_discard(
+    stage: Annotated[str, typer.Argument()],
+    refs: Annotated[list[str], typer.Argument(help="partition:offset or message ids")],
+    reason: Annotated[str, typer.Option(help="Why it need not be delivered.")],
+    by: _By = None,
+    force: Annotated[bool, typer.Option(help="Discard one already decided.")] = False,
+    yes: _Yes = False,
+) -> None:
+    """Mark dead letters resolved without replaying them (a decision record only)."""
+    from ketenbus.deadletters import discard, select
+    from ketenbus.deadletters.render import done_line
+
+    who = by or os.environ.get("USER", "")
+    entries = _deadletters(lambda kafka: select(kafka, stage, refs, force=force))
+    if not yes:
+        typer.confirm(f"discard {len(entries)} dead letter(s) of {stage}?", abort=True)
+    for item in _deadletters(lambda kafka: discard(kafka, entries, by=who, reason=reason)):
+        typer.echo(done_line(item))
+
+
+def _one_way(refs: list[str] | None, all_open: bool) -> None:
+    if bool(refs) == all_open:
+        typer.echo("deadletters: name the dead letters (REF...) or pass --all-open", err=True)
+        raise typer.Exit(2)
