@@ -429,10 +429,12 @@ def write(results: Results, report: Path, banner: str) -> None:
             _steps_table(
                 "End to end (latency: partner's 2xx → call at the sink; 'from send': from the "
                 "moment the partner's request was due; ingress: the partner's wait for the 2xx; "
+                "late: accepted but not at the sink when the step's wait ended, the next step "
+                "starts only after they arrived; "
                 "then where the time went, p99 of each stage, from the records' timestamps)",
                 sorted([*results.e2e, *results.e2e_search], key=lambda s: s.rate),
                 (
-                    "lost",
+                    "late",
                     "from_send_p99_ms",
                     "ingress_p99_ms",
                     "to raw record p99",
