@@ -13,9 +13,10 @@ from tests.router.kit import at, build, publish, ref, running, wrap
 
 
 def assigned(worker: DeliveryWorker) -> int:
-    """How many partitions a running worker holds (0 while it is still starting)."""
+    """How many partitions of the canonical topic a running worker holds (0 while it is
+    still starting); its replay topic's partitions are not counted."""
     try:
-        return len(worker.consumer.assignment())
+        return sum(tp.topic in worker.sources for tp in worker.consumer.assignment())
     except RuntimeError:  # not started yet
         return 0
 
