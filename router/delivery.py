@@ -463,6 +463,7 @@ class DeliveryWorker:
         }
         if not offsets:
             return
+        await self.destination.before_commit()  # its state first: then the offsets
         await self.consumer.commit(offsets)
         for tp, offset in offsets.items():
             self._offsets[tp].committed = offset

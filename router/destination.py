@@ -58,4 +58,9 @@ class Destination(Protocol):
         """Deliver one event once; raise a ``router.errors.DeliveryError`` on failure."""
         ...
 
+    async def before_commit(self) -> None:
+        """Make durable the state that the finished deliveries changed: the worker
+        commits their offsets only after this returns (and not at all if it raises)."""
+        ...
+
     async def aclose(self) -> None: ...

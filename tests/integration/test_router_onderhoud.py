@@ -4,8 +4,11 @@ that a late, older status never moves an order back, across a restart too."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
+
+from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import (
     AdministrativelyCompleted,
@@ -16,6 +19,7 @@ from contracts import (
     DicoStatus,
     HourLine,
     InformationExchanged,
+    KafkaSettings,
     LeadTimeExtended,
     MaterialLine,
     OrderAccepted,
@@ -162,6 +166,48 @@ async def test_the_rule_holds_across_a_restart_of_the_router(kafka, backoffice) 
     }
     assert backoffice.state.order(number)["status"] == {"code": "TEC"}
     assert restarted.stats.delivered == 1  # R-1 was committed before the restart
+
+
+async def committed_offsets(kafka: KafkaSettings, group: str) -> dict[tuple[str, int], int]:
+    """The consumer group's committed offsets on the broker, per topic and partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
+
+
+async def test_the_offset_is_committed_only_once_the_clock_is_acknowledged(
+    kafka, backoffice, monkeypatch
+) -> None:
+    # The clock is written without waiting for each acknowledgement; the worker awaits
+    # them all before a commit. Held at that point, the commit must wait too.
+    number = order(305)
+    await publish(kafka, wrap(completed(number, 300), "K-1"), partition=0)
+    worker = build("onderhoud", kafka, backoffice)
+    clock = worker.destination.clock
+    flush, flushing, release = clock.flush, asyncio.Event(), asyncio.Event()
+
+    async def held_flush() -> None:
+        flushing.set()
+        await release.wait()
+        await flush()
+
+    monkeypatch.setattr(clock, "flush", held_flush)
+    async with running(worker):
+        await backoffice.wait_for_received(1, system="onderhoud")
+        await asyncio.wait_for(flushing.wait(), 10)
+        assert await committed_offsets(kafka, worker.group_id) == {}
+        release.set()
+        (record,) = await read_records(kafka, status_clock_topic(kafka), 1)
+        assert record.key == number.encode()
+        past_the_fact = {(kafka.topics.orders, 0): 1}
+        for _ in range(500):  # the commit follows the flush; poll the broker for it
+            if await committed_offsets(kafka, worker.group_id) == past_the_fact:
+                break
+        assert await committed_offsets(kafka, worker.group_id) == past_the_fact
 
 
 async def test_one_order_waits_for_a_slow_answer_while_another_goes_on(kafka, backoffice) -> None:

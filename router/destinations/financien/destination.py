@@ -21,6 +21,9 @@ class FinancienDestination:
     async def on_assigned(self) -> None:
         pass
 
+    async def before_commit(self) -> None:
+        pass  # it keeps no state of its own
+
     async def deliver(self, event: CanonicalEvent) -> Outcome:
         invoice = event.data
         if not isinstance(invoice, InvoiceSubmitted):

@@ -36,6 +36,9 @@ class OnderhoudDestination:
             await self.clock.advance(fact.order_number, fact.occurred_at, event_id=event.id)
         return Delivered(f"{call.method} {call.path} {response.status_code}")
 
+    async def before_commit(self) -> None:
+        await self.clock.flush()
+
     async def aclose(self) -> None:
         await self._client.aclose()
         await self.clock.aclose()

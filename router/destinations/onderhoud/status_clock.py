@@ -4,10 +4,14 @@ A late, older status fact must not move an order back (a late ACC after TGE leav
 TEC), and that must hold after the router restarts. The clock lives in memory and
 in a compacted Kafka topic keyed by order number (``router.state``):
 
-* it is written, and acknowledged by the broker, *after* the PATCH succeeded and
-  *before* the delivery worker may commit the fact's offset; a crash in between
-  sends the fact again with the same Referentienummer (the corporation answers it
-  again without doing it twice) and writes the same clock value again;
+* it is written *after* the PATCH succeeded, and acknowledged by the broker
+  *before* the delivery worker may commit the fact's offset (``flush``, called by
+  the worker before every commit); a crash in between sends the fact again with the
+  same Referentienummer (the corporation answers it again without doing it twice)
+  and writes the same clock value again. Not waiting for the acknowledgement of
+  each write on its own lets the lanes go on with the next fact: waiting per fact
+  made them resume in bursts, a third of the router's throughput
+  (docs/performance.md);
 * it is read back whenever partitions are assigned (at start and after every
   rebalance), before any fact is delivered, so whichever router instance owns an
   order's partition knows its clock.
@@ -18,6 +22,7 @@ again after a crash carries the clock's own time and gets exactly the same PATCH
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
@@ -37,6 +42,8 @@ class StatusClock:
         self.topic = status_clock_topic(kafka)
         self._last: dict[str, datetime] = {}
         self._producer: AIOKafkaProducer | None = None
+        self._unacknowledged: list[asyncio.Future[object]] = []
+        """Writes sent but not yet known to be acknowledged (``flush`` awaits them)."""
 
     async def start(self) -> None:
         await ensure_topics(self._kafka, [self.topic], COMPACTED)
@@ -65,16 +72,24 @@ class StatusClock:
         return last is not None and at < last
 
     async def advance(self, order_number: str, at: datetime, *, event_id: str) -> None:
-        """Record an applied status, durably, before its offset may be committed."""
+        """Record an applied status; durable once ``flush`` has returned."""
         assert self._producer is not None, "start() the clock first"
         last = self._last.get(order_number)
         if last is not None and at <= last:
             return
         value = {"status_at": at.isoformat(), "event_id": event_id}
-        await self._producer.send_and_wait(
+        acknowledged = await self._producer.send(
             self.topic, json.dumps(value).encode(), key=order_number.encode()
         )
+        self._unacknowledged.append(acknowledged)
         self._last[order_number] = at
+
+    async def flush(self) -> None:
+        """Wait until every write sent so far is acknowledged; raise if one failed
+        (then the offsets must not be committed: the facts come again after restart)."""
+        pending, self._unacknowledged = self._unacknowledged, []
+        if pending:
+            await asyncio.gather(*pending)
 
     async def aclose(self) -> None:
         if self._producer is not None:

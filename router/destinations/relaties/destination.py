@@ -21,6 +21,9 @@ class RelatiesDestination:
     async def on_assigned(self) -> None:
         pass
 
+    async def before_commit(self) -> None:
+        pass  # it keeps no state of its own
+
     async def deliver(self, event: CanonicalEvent) -> Outcome:
         signal = event.data
         if not isinstance(signal, SocialSignalRaised):
