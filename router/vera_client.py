@@ -8,6 +8,7 @@ amounts written as exact JSON numbers (simplejson), never through a float.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,28 +57,25 @@ class VeraCall:
 
 
 class VeraClient:
-    """A pooled httpx client for one VERA system, translating answers into our errors."""
+    """``concurrency`` kept-alive connections to one VERA system, translating answers
+    into our errors.
+
+    One httpx client of one connection each, handed to one call at a time, rather
+    than one client with a pool of ``concurrency``: when several lanes call at once,
+    httpcore's pool hands them all the same idle connection and all but one retry
+    (encode/httpcore#822), which cost a fifth of the delivery rate
+    (docs/performance.md). Last used goes out first, so its connection is warm."""
 
     def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
         self._sender = sender
-        self._client = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"),
-            headers={
-                "X-API-KEY": settings.api_key.get_secret_value(),
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
-            timeout=httpx.Timeout(
-                settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)
-            ),
-            limits=httpx.Limits(
-                max_connections=settings.concurrency,
-                max_keepalive_connections=settings.concurrency,
-            ),
-        )
+        self._clients = [_one_connection(settings) for _ in range(settings.concurrency)]
+        self._free: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
+        for client in self._clients:
+            self._free.put_nowait(client)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     async def send(self, call: VeraCall, *, reference: str) -> httpx.Response:
         """Make the call once; 2xx returns, anything else raises a DeliveryError."""
@@ -87,8 +85,9 @@ class VeraClient:
             "X-Stuurgegevens-Referentienummer": reference,
         }
         content = simplejson.dumps(call.body, use_decimal=True, ensure_ascii=False).encode()
+        client = await self._free.get()
         try:
-            response = await self._client.request(
+            response = await client.request(
                 call.method, call.path, content=content, headers=headers
             )
         except httpx.TimeoutException as exc:
@@ -97,8 +96,23 @@ class VeraClient:
             raise DestinationUnreachable(
                 f"{call.method} {call.path}: {type(exc).__name__}"
             ) from exc
+        finally:
+            self._free.put_nowait(client)
         _raise_for_answer(call, response)
         return response
+
+
+def _one_connection(settings: VeraSystemSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=settings.base_url.rstrip("/"),
+        headers={
+            "X-API-KEY": settings.api_key.get_secret_value(),
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+        timeout=httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)),
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+    )
 
 
 def _raise_for_answer(call: VeraCall, response: httpx.Response) -> None:
