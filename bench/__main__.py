@@ -81,7 +81,12 @@ async def _run(args: argparse.Namespace, command: str) -> int:
     if broker.pid() is None or not broker.is_ready():
         # Never stopped by the benchmark: the broker is shared.
         await asyncio.to_thread(broker.start)
-    ctx = Context(scale, broker.bootstrap_servers, profile=not args.no_profile)
+    ctx = Context(
+        scale,
+        broker.bootstrap_servers,
+        profile=not args.no_profile,
+        broker_pid=broker.pid() or 0,
+    )
     logging.basicConfig(
         level=logging.WARNING,
         filename=ctx.work_dir / "bench.log",

@@ -90,6 +90,8 @@ class Context:
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d%H%M%S"))
     console: Console = field(default_factory=Console)
     profile: bool = True
+    broker_pid: int = 0
+    """The local broker's process (for its CPU per message end to end); 0 if unknown."""
 
     @property
     def prefix(self) -> str:

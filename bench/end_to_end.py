@@ -17,6 +17,7 @@ rate that holds p99 under 250 ms. Meanwhile a thread samples each process's RSS
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import socket
 import threading
@@ -42,6 +43,7 @@ CONNECTIONS = 64
 API_KEY = "bench-key"
 _SEARCH_UP = (1500, 2000, 3000, 4000, 6000)
 DRAIN_SECONDS = 600.0
+CPU_COLUMN = "cpu ms/msg: "
 
 
 class RssSampler(threading.Thread):
@@ -74,6 +76,23 @@ class RssSampler(threading.Thread):
         self.join()
 
 
+class CpuMeter:
+    """CPU seconds that each process (its children's threads included) used, per step."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self._processes = {name: psutil.Process(pid) for name, pid in pids.items() if pid}
+
+    def now(self) -> dict[str, float]:
+        seconds = {}
+        for name, process in self._processes.items():
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            seconds[name] = times.user + times.system
+        return seconds
+
+
 @dataclass
 class _Sent:
     """What one step sent and saw, kept for the latency breakdown after the run."""
@@ -93,6 +112,7 @@ class _Pipeline:
     templates: list[MaasdalTemplate] = field(default_factory=list)
     sequence: int = 0
     sent: list[_Sent] = field(default_factory=list)
+    cpu: CpuMeter | None = None
 
     def messages(self, count: int) -> list[MaasdalMessage]:
         """Unique messages (ids and orders never reused within the run)."""
@@ -143,6 +163,7 @@ class _Pipeline:
     async def step(self, rate: float, seconds: float) -> Step:
         await self.control("/_reset", "POST")
         messages = self.messages(max(int(rate * seconds), 20))
+        cpu_before = self.cpu.now() if self.cpu else {}
         samples = await self.send(messages, rate)
         accepted = {
             message.reference: sample.done
@@ -150,6 +171,12 @@ class _Pipeline:
             if sample.status == 202
         }
         arrived = await self.wait_received(set(accepted), within=max(30.0, seconds))
+        cpu_after = self.cpu.now() if self.cpu else {}
+        cpu_ms = {
+            f"{CPU_COLUMN}{name}": (cpu_after[name] - before) * 1000 / max(len(arrived), 1)
+            for name, before in cpu_before.items()
+            if name in cpu_after
+        }
         latencies = [
             (arrived[ref] - done) * 1000 for ref, done in accepted.items() if ref in arrived
         ]
@@ -171,6 +198,7 @@ class _Pipeline:
             ingress_p99_ms=percentile(ingress, 0.99),
             from_send_p50_ms=percentile(from_send, 0.5),
             from_send_p99_ms=percentile(from_send, 0.99),
+            **cpu_ms,
         )
         self.sent.append(_Sent(step, messages, samples, arrived))
         self.ctx.console.print(
@@ -342,7 +370,11 @@ async def run(ctx: Context, results: Results) -> None:
             pipeline = _Pipeline(ctx, webhook_port, sink.port, secret)
             ctx.console.print("    warm-up (consumer groups join, connections open)")
             await _warm_up(pipeline)
-            sampler = RssSampler({name: child.pid for name, child in children.items()})
+            pids = {name: child.pid for name, child in children.items()}
+            pipeline.cpu = CpuMeter(
+                pids | {"kafka": ctx.broker_pid, "sink": sink.pid, "load": os.getpid()}
+            )
+            sampler = RssSampler(pids)
             sampler.baseline_mb = sampler.sample()
             sampler.start()
             for rate in ctx.scale.e2e_rates:

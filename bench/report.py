@@ -25,6 +25,7 @@ from bench._context import (
 )
 from bench._findings import findings
 from bench._results import Results, Step
+from bench.end_to_end import CPU_COLUMN
 from bench.ingress import highest_holding
 
 MET, MISSED = "yes", "**NO**"
@@ -441,6 +442,36 @@ def write(results: Results, report: Path, banner: str) -> None:
                     "raw → canonical p99",
                     "canonical → call p99",
                 ),
+            ),
+            "",
+        ]
+    cpu_columns = tuple(
+        sorted({name for s in results.e2e for name in s.extra if name.startswith(CPU_COLUMN)})
+    )
+    if cpu_columns:
+        parts += [
+            _steps_table(
+                "End to end: CPU per delivered message of each process (ms; 'load' is the "
+                "load generator, 'sink' the maintenance system; the machine has "
+                f"{results.machine.get('cores', '?')} cores, i.e. "
+                "1000 ms per second per core)",
+                sorted([*results.e2e, *results.e2e_search], key=lambda s: s.rate),
+                cpu_columns,
+            ),
+            "",
+        ]
+    cpu_columns = tuple(
+        sorted({name for s in results.e2e for name in s.extra if name.startswith(CPU_COLUMN)})
+    )
+    if cpu_columns:
+        parts += [
+            _steps_table(
+                "End to end: CPU per delivered message of each process (ms; 'load' is the "
+                "load generator, 'sink' the maintenance system; the machine has "
+                f"{results.machine.get('cores', '?')} cores, i.e. "
+                "1000 ms per second per core)",
+                sorted([*results.e2e, *results.e2e_search], key=lambda s: s.rate),
+                cpu_columns,
             ),
             "",
         ]
