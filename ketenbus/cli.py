@@ -57,6 +57,10 @@ def main(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_level.lower() != "debug":
+        # httpx logs every request at INFO, URL and all (an order number in the path):
+        # the router logs what ops need, and a line per call costs CPU per fact.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _settings() -> KetenbusSettings:
