@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -184,17 +184,39 @@ def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> di
 
 def _markings_with_values(fact: BaseModel) -> list[Marking]:
     found: list[Marking] = []
-    for name, marking in field_markings(type(fact)):
+    for name, marking, may_hold_models in _classifying_fields(type(fact)):
         value = getattr(fact, name)
         if value is None or value == "" or value == [] or value == ():
             continue
         if marking is not None:
             found.append(marking)
-        children = value if isinstance(value, list | tuple) else [value]
-        for child in children:
-            if isinstance(child, BaseModel):
-                found.extend(_markings_with_values(child))
+        if may_hold_models:
+            children = value if isinstance(value, list | tuple) else [value]
+            for child in children:
+                if isinstance(child, BaseModel):
+                    found.extend(_markings_with_values(child))
     return found
+
+
+@cache
+def _classifying_fields(model: type[BaseModel]) -> tuple[tuple[str, Marking | None, bool], ...]:
+    """The fields that can raise a classification: the marked ones, and the ones whose
+    type can hold models (a line with a mechanic's name). The rest, most fields of most
+    facts, are not looked at: classify runs for every event the translator writes."""
+    fields = []
+    for name, marking in field_markings(model):
+        may_hold_models = _may_hold_models(model.model_fields[name].annotation)
+        if marking is not None or may_hold_models:
+            fields.append((name, marking, may_hold_models))
+    return tuple(fields)
+
+
+def _may_hold_models(annotation: Any) -> bool:
+    if annotation is Any or annotation is object:
+        return True  # could be anything, so look
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_may_hold_models(arg) for arg in get_args(annotation))
 
 
 class Ownership(BaseModel):
