@@ -8,10 +8,10 @@ here (per message, in this process) back them.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import timeit
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench._context import (
@@ -33,7 +33,7 @@ def _translation_costs() -> dict[str, float]:
     from bench._samples import maasdal_messages, maasdal_raw, translate_events
     from connectors.maasdal.inbound import parse
     from connectors.registry import partners
-    from contracts import RawMessage
+    from contracts import RawMessage, event_id
     from contracts._ownership import classify
 
     adapter = partners()["maasdal"].inbound
@@ -45,6 +45,7 @@ def _translation_costs() -> dict[str, float]:
         "adapter (parse, fact, envelope)": adapter,
         "  of which maasdal parse (json + MaasdalBericht)": lambda r: parse(r.body),
         "  of which classify (in CanonicalEvent.create)": lambda e: classify(e.data),
+        "  of which the event id (uuid5)": lambda e: event_id("maasdal", e.id, 0),
         "CanonicalEvent.to_kafka": lambda e: e.to_kafka(),
     }
     inputs: dict[str, list[Any]] = {
@@ -52,6 +53,7 @@ def _translation_costs() -> dict[str, float]:
         "adapter (parse, fact, envelope)": raws,
         "  of which maasdal parse (json + MaasdalBericht)": raws,
         "  of which classify (in CanonicalEvent.create)": events,
+        "  of which the event id (uuid5)": events,
         "CanonicalEvent.to_kafka": events,
     }
     return {name: _per_item(function, inputs[name]) for name, function in costs.items()}
@@ -59,36 +61,6 @@ def _translation_costs() -> dict[str, float]:
 
 def _per_item(function: Callable[[Any], object], items: list[Any]) -> float:
     return _us(lambda: [function(item) for item in items], number=3) / len(items)
-
-
-def _tcp_nodelay(results: Results) -> list[str]:
-    shipped = results.ingress.get("as shipped", {}).get("bare")
-    fixed = results.ingress.get("with TCP_NODELAY", {}).get("bare")
-    if not shipped or not fixed or not (shipped[0].p50 > 20 and fixed[0].p50 < 10):
-        return []
-    return [
-        "### Every webhook answer waits ~40 ms: no TCP_NODELAY on the webhook's sockets",
-        "",
-        f"At {shipped[0].rate:.0f} requests/s even the bare endpoint answers in p50 "
-        f"{shipped[0].p50:.1f} ms as shipped, and in p50 {fixed[0].p50:.1f} ms with the fix "
-        "below (same server, same load). uvicorn writes an answer in two `write()`s (head, "
-        "then body); without TCP_NODELAY, Nagle's algorithm holds the body until the client "
-        "ACKs the head, and the client delays that ACK (Linux: up to 40 ms). asyncio sets "
-        "TCP_NODELAY on accepted connections only when the listening socket was created with "
-        "`IPPROTO_TCP`; `WebhookServer.start` creates it with protocol 0. A partner therefore "
-        "gets at most ~25 answers per second per connection, and every message waits up to "
-        "40 ms longer than it needs to; in the end-to-end run the VERA call often arrives "
-        "*before* the partner's 2xx (negative latencies). No profile shows this: the process "
-        "is idle while it waits.",
-        "",
-        "**Fix** (connectors/channels/webhook/_server.py, `WebhookServer.start`): "
-        "`socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)` instead of "
-        "`socket.socket(socket.AF_INET, socket.SOCK_STREAM)`, as "
-        "`ketenbus/reference_backoffice/_server.py` already does (its comment explains the "
-        "same 40 ms). The 'with TCP_NODELAY' rows measure exactly that change, applied in the "
-        "benchmark's server process only.",
-        "",
-    ]
 
 
 def _translate(results: Results) -> list[str]:
@@ -119,39 +91,23 @@ def _translate(results: Results) -> list[str]:
         "|---|---|",
     ]
     lines += [f"| {name} | {value:.1f} |" for name, value in costs.items()]
+    translation_us = sum(v for k, v in costs.items() if not k.startswith(" "))
     lines += [
         "",
-        "A message is validated three times as pydantic models (MaasdalBericht, the fact, the "
-        "envelope with its Ownership), and `contracts._ownership.classify` walks every field "
-        "of the fact by reflection for each event: per field it reads "
-        "`type(fact).model_fields` (a pydantic descriptor), scans the field's metadata for a "
-        "`Marking`, and compares classifications through `Classification.rank`, which builds "
-        "`list(Classification)` on every call.",
-        "",
-        "**Fixes**, largest first:",
-        "",
-        "1. contracts/_ownership.py: cache the markings per model class, e.g. "
-        "`@functools.cache def _marked_fields(model: type[BaseModel]) -> "
-        "tuple[tuple[str, Marking | None], ...]` (name and `field_marking(model, name)` for "
-        "each field), used by `_markings_with_values` (and `_exclusions`) instead of "
-        "`model_fields` + `field_marking` per field and call; and make `Classification.rank` "
-        "a lookup in a module-level `{member: index}` dict. Tried on the samples while "
-        "writing this benchmark (outside the repository): classify about 7 times faster, with "
-        "the same result for every sample.",
-        "2. contracts/_envelope.py `CanonicalEvent.to_kafka`: keep the `ce_` header names as "
-        "module constants and the `dataschema`/`type` strings per fact type in a dict "
-        "(computed once), instead of building and encoding them per event.",
-        "3. Not a fix: `model_validate_json` would halve the parse, but pydantic reads JSON "
-        "numbers for `Decimal` fields through a float (`64.90` becomes `64.9`, long decimals "
-        "are rounded), so Maasdal's `json.loads(parse_float=Decimal)` must stay.",
-        "",
-        "With (1) and (2) the translation work drops by about a fifth; reaching "
-        f"{TRANSLATE_TARGET:.0%} of the passthrough needs it at about a third of today's, "
-        "so beyond them the lever is structural: translate the next batch while the current "
-        "transaction commits (connectors/translator.py `Translator.run`: the CPU work of "
-        "batch n+1 overlaps the broker round trips of batch n's `send_offsets_to_transaction` "
-        "and `commit`), or more translator instances (the design's scaling path: one per "
-        "partition).",
+        "Why it stays below the target, after the fixes listed under *Fixed from the "
+        "profiles*: the passthrough does no work per record at all, while the Translator "
+        "validates each message twice as pydantic models (the partner's shape, then the "
+        "canonical fact with its code lists and invariants), wraps it in the envelope with "
+        f"its ownership tags and writes it in the binary binding: about {translation_us:.0f} µs "
+        f"per message here, more than the passthrough's whole {ceiling_us:.0f} µs per record. "
+        f"{TRANSLATE_TARGET:.0%} of the passthrough would leave the translation "
+        f"{ceiling_us:.0f} µs. What is left in it is pydantic validating (`validate_python`), "
+        "JSON with exact decimals (`json.loads(parse_float=Decimal)`: pydantic's own JSON "
+        "reader reads numbers through a float, so `64.90` would become `64.9`) and the "
+        "envelope's bytes; none of them can go without giving up a guarantee of the contract. "
+        "The scaling path is the design's: more translator processes, one per raw partition "
+        "(distinct `instance` numbers); on this two-core machine the broker needs the other "
+        "core, so that is not measured here.",
         "",
     ]
     others = {
@@ -163,59 +119,19 @@ def _translate(results: Results) -> list[str]:
     if others:
         names = ", ".join(f"{partner} {share:.0%}" for partner, share in others.items())
         own = {
-            "heuvelland": "Heuvelland's XML parse (`parse_batch`, ElementTree) and "
-            "`EnumType.__len__`, which is `Classification.rank` building `list(Classification)` "
-            "(fix 1 removes it)",
-            "gulpdal": "Gulpdal's content-derived ids (`_identity` → `_normal` NFC-normalises and "
-            "regex-matches every field of every row; checking `unicodedata.is_normalized` first "
-            "would skip most of that work)",
-            "roerdal": "Roerdal's `to_kafka` share and its `strptime`-based times",
+            "heuvelland": "Heuvelland's XML parse (defusedxml over ElementTree, `parse_batch`)",
+            "gulpdal": "Gulpdal's CSV reading and content-derived ids (`_identity` → `_normal` "
+            "NFC-normalises every field of every row)",
+            "roerdal": "Roerdal's decimal-comma strings and `strptime`-based local times",
         }
         specifics = "; ".join(own[partner] for partner in others if partner in own)
         lines += [
             f"The other formats below the target ({names}) pay the same envelope costs per "
             "event (classify, `to_kafka`) plus their own reading, as their profiles "
-            "('translate <partner>') show"
-            + (f": {specifics}" if specifics else "")
-            + ". Fixes (1) and (2) apply to every partner alike.",
+            "('translate <partner>') show" + (f": {specifics}" if specifics else "") + ".",
             "",
         ]
     return lines
-
-
-def _sniffio_missing() -> bool:
-    """httpcore imports sniffio on every request; a failing import is never cached."""
-    return importlib.util.find_spec("sniffio") is None
-
-
-def _httpcore_cost_us() -> float:
-    """Without sniffio httpcore answers "asyncio" after the failed import: no loop needed."""
-    from httpcore._synchronization import current_async_library
-
-    return _us(current_async_library, number=500)
-
-
-def _sniffio(results: Results) -> list[str]:
-    if not results.delivery or not _sniffio_missing():
-        return []
-    cost = _httpcore_cost_us()
-    return [
-        "### Every HTTP call imports a missing module: `sniffio` (router, delivery)",
-        "",
-        "`httpcore._synchronization.current_async_library()` runs `import sniffio` inside a "
-        "`try` on each call, and httpcore calls it several times per request (its locks, "
-        "`AsyncShieldCancellation` when a response closes). sniffio is not installed, and a "
-        "failed import is not cached, so every call searches `sys.path` again: "
-        f"{cost:.1f} µs per call here (0.5 µs with sniffio installed). In the delivery "
-        "profile the import machinery (`_find_and_load`, `FileFinder.find_spec`) is about 15% "
-        "of the router's CPU. A what-if run with sniffio on the path (while writing this "
-        "benchmark, quick scale, busy machine) moved the worker from 476 to 713 facts/s and "
-        "the bare loop from 858 to 1,521 requests/s.",
-        "",
-        "**Fix** (pyproject.toml): `uv add sniffio==1.3.1` as a runtime dependency (httpx "
-        "0.28 / httpcore 1.0 no longer pull it in). Nothing in the code changes.",
-        "",
-    ]
 
 
 def _delivery(results: Results) -> list[str]:
@@ -226,26 +142,13 @@ def _delivery(results: Results) -> list[str]:
     if ratio >= DELIVERY_TARGET:
         return []
     return [
-        f"### delivery at {ratio:.0%} of the bare httpx loop: pool contention and a wait per fact",
+        f"### delivery at {ratio:.0%} of the bare httpx loop",
         "",
-        "The worker's shape is no longer the cause: it runs exactly `concurrency` long-lived "
-        "lanes (router/delivery.py); moving from a task per order behind a semaphore to lanes "
-        "changed CPU per fact by less than the noise (1,419–1,493 µs before, 1,332–1,481 µs "
-        "after; the bare loop ~620–650 µs per request). Measured apart, with patches applied "
-        "outside the repository only:",
-        "",
-        "1. **httpcore's connection pool** (httpcore 1.0, issue encode/httpcore#822): several "
-        "lanes resume at once (one Kafka acknowledgement answers several status-clock writes), "
-        "their requests enter the pool together, all are handed the same idle connection and "
-        "all but one retry (1.47 pool retries per request against 0.02 in the bare loop). With "
-        "the pool patched: 56–61% of the bare loop.",
-        "2. **The onderhoud status clock waits for Kafka's acknowledgement on every fact** "
-        "(router/destinations/onderhoud/status_clock.py, `send_and_wait`), which is what makes "
-        "the lanes resume in bursts. Not waiting per fact gives 60–64%; both together give no "
-        "more. The clock must still be durable before the offsets are committed, so the fix is "
-        "to send without waiting and await every pending clock write just before each commit.",
-        "3. **The router's own work per fact** (~400 µs: reading the record, parsing the event, "
-        "entitlement, mapping, retry wrapper, the status record) is the rest of the gap.",
+        f"The worker spends {1e6 / worker.per_second:.0f} µs per fact, the bare loop "
+        f"{1e6 / bare.per_second:.0f} µs per request (profile 'delivery' below). The "
+        "difference is the router's own work per fact: reading the record and the event, "
+        "entitlement and the view, the mapping, the retry wrapper and the breaker, the "
+        "status clock's write and the offset bookkeeping.",
         "",
     ]
 
@@ -263,12 +166,8 @@ def _e2e(results: Results) -> list[str]:
         f"The stage breakdown (Details) puts p99 {translate:.0f} ms between the raw and the "
         f"canonical record and p99 {route:.0f} ms between the canonical record and the call at "
         "the sink. Three Python processes, the broker, the sink and the load generator share "
-        "the machine's two cores; a stage whose CPU per message leaves little headroom at "
-        "this rate queues, and its queue is the tail. The fixes above for the stage named here "
-        "are the fixes for this target (for the router: sniffio and the lane workers; for the "
-        "translator: the classify cache). The webhook's own 40 ms (TCP_NODELAY) is not in this "
-        "figure, which starts at the 2xx; it even makes it look shorter ('from send' columns "
-        "show the latency from the partner's request instead).",
+        "the machine's two cores (CPU per message of each: Details); a stage whose CPU per "
+        "message leaves little headroom at this rate queues, and its queue is the tail.",
         "",
     ]
 
@@ -291,7 +190,7 @@ def _memory(results: Results) -> list[str]:
     ]
 
 
-FINDINGS = (_tcp_nodelay, _translate, _sniffio, _delivery, _e2e, _memory)
+FINDINGS = (_translate, _delivery, _e2e, _memory)
 
 
 def findings(results: Results) -> list[str]:
@@ -303,4 +202,8 @@ def findings(results: Results) -> list[str]:
             found += [f"(finding {finding.__name__} failed: {type(exc).__name__}: {exc})", ""]
     if not found:
         return []
-    return ["## Causes of missed targets, and the proposed fixes", "", *found]
+    return ["## Causes of missed targets", "", *found]
+
+
+FIXED_FROM_THE_PROFILES = (Path(__file__).parent / "fixed_from_the_profiles.md").read_text()
+"""What earlier runs' profiles led to (kept by hand: it is history, not a measurement)."""

@@ -16,8 +16,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
-import types
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +23,6 @@ from starlette.routing import Route
 
 from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookServer, create_webhook_app
-from connectors.channels.webhook import _server as _server_module
 from connectors.maasdal import MaasdalSettings, webhook
 from contracts import KafkaSettings, ensure_topics
 from contracts.kafka import RAW_TOPIC_CONFIG
@@ -57,35 +54,11 @@ async def serve(bootstrap: str, prefix: str, secret: str) -> None:
             await stopping.wait()
 
 
-def _with_tcp_nodelay() -> None:
-    """What-if for the proposed fix: the listening socket declares IPPROTO_TCP.
-
-    asyncio sets TCP_NODELAY on accepted connections only when the listening socket
-    says IPPROTO_TCP; ``WebhookServer.start`` creates it with protocol 0, so uvicorn's
-    two writes per answer (head, then body) meet Nagle's algorithm and the client's
-    delayed ACK (~40 ms on Linux). The reference back office's server already does
-    this (``ketenbus/reference_backoffice/_server.py``).
-    """
-
-    def tcp_socket(family: int = -1, kind: int = -1, proto: int = -1) -> socket.socket:
-        if kind == socket.SOCK_STREAM and proto in (-1, 0):
-            proto = socket.IPPROTO_TCP
-        return socket.socket(family, kind, proto)
-
-    # Only the webhook server module sees the changed `socket.socket`.
-    vars(_server_module)["socket"] = types.SimpleNamespace(**{**vars(socket), "socket": tcp_socket})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--prefix", required=True)
-    parser.add_argument(
-        "--tcp-nodelay", action="store_true", help="apply the proposed TCP_NODELAY fix"
-    )
     args = parser.parse_args()
-    if args.tcp_nodelay:
-        _with_tcp_nodelay()
     # As `ketenbus webhook` does (ketenbus.cli.main): one INFO line per request.
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -9,8 +9,6 @@ holds (every answer 2xx, the offered rate kept, p99 ≤ the latency bound). The
 figure is each endpoint's highest holding rate at the same latency bound, and the
 ratio of the two. A step that does not hold is tried once more before the ladder
 stops (the machine may be shared); the figure counts a rate that held either time.
-The whole ladder runs twice: as shipped, and with the proposed TCP_NODELAY fix
-applied in the server process (see the report).
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from connectors.maasdal import SIGNATURE_HEADER
 
 WEBHOOK_PATH = f"/partners/{MAASDAL}/messages"
 CONNECTIONS = 64  # partners' clients keep connections open; at most this many at once
-VARIANTS = {"as shipped": [], "with TCP_NODELAY": ["--tcp-nodelay"]}
+VARIANT = "as shipped"
 
 
 def _requests(path: str, count: int, tag: str, secret: str, port: int) -> list[bytes]:
@@ -88,47 +86,43 @@ def highest_holding(steps: list[Step]) -> float:
 
 async def run(ctx: Context, results: Results) -> None:
     secret = secrets.token_hex(32)
-    for variant, flags in VARIANTS.items():
-        ctx.console.print(f"  ingress, {variant}")
-        kafka = ctx.kafka("ingress")
-        with Child(
-            f"ingress-{'fixed' if flags else 'shipped'}",
-            [
-                "-m",
-                "bench._ingress_server",
-                "--bootstrap",
-                ctx.bootstrap_servers,
-                "--prefix",
-                kafka.topic_prefix,
-                *flags,
-            ],
-            ctx.work_dir,
-            env={SECRET_ENV: secret},
-            port_line=True,
-        ) as server:
-            wait_healthy(f"http://127.0.0.1:{server.port}/health", server)
-            # Warm up both paths (connections, the producer's metadata) outside the clock.
-            for path in (BARE_PATH, WEBHOOK_PATH):
-                await open_loop(
-                    "127.0.0.1",
-                    server.port,
-                    _requests(path, 100, "warm", secret, server.port),
-                    200,
-                    connections=CONNECTIONS,
-                )
-            rates = ctx.scale.ingress_rates
-            tag = "s" if not flags else "f"
-            results.ingress[variant] = {
-                "bare": await ladder(ctx, server.port, BARE_PATH, secret, f"{tag}b", rates),
-                "webhook": await ladder(ctx, server.port, WEBHOOK_PATH, secret, f"{tag}w", rates),
-            }
-            if ctx.profile and not flags:
-                await _profile(ctx, results, server, secret)
+    kafka = ctx.kafka("ingress")
+    with Child(
+        "ingress",
+        [
+            "-m",
+            "bench._ingress_server",
+            "--bootstrap",
+            ctx.bootstrap_servers,
+            "--prefix",
+            kafka.topic_prefix,
+        ],
+        ctx.work_dir,
+        env={SECRET_ENV: secret},
+        port_line=True,
+    ) as server:
+        wait_healthy(f"http://127.0.0.1:{server.port}/health", server)
+        # Warm up both paths (connections, the producer's metadata) outside the clock.
+        for path in (BARE_PATH, WEBHOOK_PATH):
+            await open_loop(
+                "127.0.0.1",
+                server.port,
+                _requests(path, 100, "warm", secret, server.port),
+                200,
+                connections=CONNECTIONS,
+            )
+        rates = ctx.scale.ingress_rates
+        results.ingress[VARIANT] = {
+            "bare": await ladder(ctx, server.port, BARE_PATH, secret, "b", rates),
+            "webhook": await ladder(ctx, server.port, WEBHOOK_PATH, secret, "w", rates),
+        }
+        if ctx.profile:
+            await _profile(ctx, results, server, secret)
 
 
 async def _profile(ctx: Context, results: Results, server: Child, secret: str) -> None:
     """The shipped webhook process under py-spy at its highest holding rate."""
-    steps = results.ingress["as shipped"]["webhook"]
+    steps = results.ingress[VARIANT]["webhook"]
     rate = highest_holding(steps) or steps[0].rate
     count = int(rate * ctx.scale.profile_seconds)
     requests = _requests(WEBHOOK_PATH, count, "prof", secret, server.port)

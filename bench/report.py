@@ -23,7 +23,7 @@ from bench._context import (
     RSS_TARGET_MB,
     TRANSLATE_TARGET,
 )
-from bench._findings import findings
+from bench._findings import FIXED_FROM_THE_PROFILES, findings
 from bench._results import Results, Step
 from bench.end_to_end import CPU_COLUMN
 from bench.ingress import highest_holding
@@ -423,6 +423,7 @@ def write(results: Results, report: Path, banner: str) -> None:
         parts += ["## Notes from this run", ""]
         parts += [f"- {note}" for note in results.notes]
         parts.append("")
+    parts += [FIXED_FROM_THE_PROFILES]
     parts += findings(results)
     parts += ["## Details", ""]
     if results.e2e:
@@ -543,8 +544,7 @@ whose topics are deleted at the end; the broker is never stopped.
    (`bench/_http.py`: raw HTTP/1.1 on up to 64 keep-alive connections, cheaper than the
    server it measures) sends signed unique Maasdal messages at rising fixed rates. The
    figure is each endpoint's highest rate whose step holds (all 2xx, rate kept, p99 ≤
-   the bound). It runs twice: as shipped, and with the proposed TCP_NODELAY fix applied
-   in the server process only.
+   the bound).
 5. **Delivery** (`bench/delivery.py`): the DeliveryWorker built as `ketenbus route`
    builds it (defaults, concurrency included) over canonical order facts, one order
    each, to a fast sink (`bench/_sink.py`, its own process; the reference back office
