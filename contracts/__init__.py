@@ -69,6 +69,7 @@ from contracts._ownership import (
     SpecialCategory,
     classify,
     field_marking,
+    hides_nothing,
     redact,
 )
 from contracts._time import AMSTERDAM, as_utc, end_of_local_day_utc, local_to_utc
@@ -146,6 +147,7 @@ __all__ = [
     "ensure_topics",
     "event_id",
     "field_marking",
+    "hides_nothing",
     "invoice_differences",
     "local_to_utc",
     "read_fact",

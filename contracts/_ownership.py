@@ -158,6 +158,11 @@ def redact(fact: BaseModel, allowed: Classification, *, free_text: bool = True) 
     return fact.model_dump(mode="json", exclude=excluded)
 
 
+def hides_nothing(fact: BaseModel, allowed: Classification, *, free_text: bool = True) -> bool:
+    """Whether :func:`redact` would leave every field of ``fact`` in place."""
+    return not _exclusions(fact, allowed, free_text)
+
+
 def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> dict[str | int, Any]:
     """A pydantic ``exclude`` tree of the fields above ``allowed``, nested models included."""
     excluded: dict[str | int, Any] = {}

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts import AMSTERDAM, FACT_TYPES, CanonicalEvent, Classification, OrderFact, Purpose
 from contracts import classify as _classify
+from contracts import hides_nothing as _hides_nothing
 from contracts import redact as _redact
 from router.destination import Withheld
 
@@ -120,6 +121,16 @@ def decide(event: CanonicalEvent, entitlement: Entitlement) -> Redacted | Counte
 
 def view(event: CanonicalEvent, entitlement: Entitlement) -> CanonicalEvent | Withheld:
     """The event with its fact as this destination may see it, typed (VERA destinations)."""
+    fact = event.data
+    if (
+        event.ownership.purpose == type(fact).purpose
+        and type(fact).purpose in entitlement.purposes
+        and _hides_nothing(fact, entitlement.classification, free_text=entitlement.free_text)
+        and event.ownership.classification is _classify(fact)
+    ):
+        # It may see all of it: the view is the event itself. Not dumped and validated
+        # again (32 -> 7 µs per fact).
+        return event
     decided = decide(event, entitlement)
     if isinstance(decided, Withheld):
         return decided

@@ -43,6 +43,23 @@ def test_a_destination_entitled_to_personal_data_keeps_the_note() -> None:
     assert seen.data.note == NOTE
 
 
+def test_a_fact_it_may_see_whole_is_its_own_view() -> None:
+    event = wrap(OrderRefused(order_number=ORDER, occurred_at=at(0), note=NOTE,
+                              tenant=TENANT), "MD-7")  # fmt: skip
+    assert view(event, ONDERHOUD_CEILING) is event
+
+
+def test_a_classification_tag_below_the_fields_is_corrected_in_the_view() -> None:
+    event = wrap(OrderRefused(order_number=ORDER, occurred_at=at(0), note=NOTE,
+                              tenant=TENANT), "MD-8")  # fmt: skip
+    assert event.ownership.classification is Classification.PERSONAL
+    understated = event.ownership.model_copy(update={"classification": Classification.INTERNAL})
+    seen = view(event.model_copy(update={"ownership": understated}), ONDERHOUD_CEILING)
+    assert not isinstance(seen, Withheld)
+    assert seen.ownership.classification is Classification.PERSONAL
+    assert seen.data == event.data
+
+
 def test_a_fact_of_another_purpose_is_withheld() -> None:
     assert view(wrap(SIGNAL, "MD-3"), ONDERHOUD_CEILING) == Withheld(
         "purpose social-care not entitled"
