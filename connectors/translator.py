@@ -53,6 +53,7 @@ from contracts import (
     ensure_topics,
 )
 from contracts.kafka import RAW_TOPIC_CONFIG
+from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
 
@@ -163,14 +164,7 @@ class Translator:
             max_request_size=DEADLETTER_MAX_BYTES,
             max_batch_size=PRODUCE_BATCH_BYTES,
         )
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-translator",
-            group_id=self._group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-        )
+        self._consumer = committed_reader(self._kafka, group_id=self._group_id, client="translator")
         self._consumer.subscribe(self.raw_topics, listener=_Rebalances(self._rebalanced))
         await self._producer.start()
         await self._consumer.start()
@@ -185,20 +179,16 @@ class Translator:
         """Translate until ``stopping`` is set; a failed batch is aborted and read again."""
         await self.start()
         try:
-            backoff = 0.5
-            while not stopping.is_set():
-                try:
-                    await self.step()
-                    backoff = 0.5
-                except KafkaError as exc:
-                    self.stats.aborted_batches += 1
-                    log.warning("translate batch aborted (%s); retrying", type(exc).__name__)
-                    self._ahead = None
-                    await self._rewind()
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+            await run_batches(stopping, self.step, aborted=self._aborted, what="translate")
         finally:
             await self.stop()
+
+    async def _aborted(self) -> None:
+        """The batch's transaction was aborted: drop the read-ahead, read it all again."""
+        assert self._consumer is not None
+        self.stats.aborted_batches += 1
+        self._ahead = None
+        await rewind_to_committed(self._consumer)
 
     async def step(self, timeout_ms: int = 500) -> int:
         """Translate one batch in one transaction; returns the number of raw records.
@@ -402,16 +392,6 @@ class Translator:
             self._deadletter_topic,
             letter.to_kafka(record.key, record.value, tuple(record.headers)),
         )
-
-    async def _rewind(self) -> None:
-        """After an aborted transaction, read again from the last committed offsets."""
-        assert self._consumer is not None
-        for tp in self._consumer.assignment():
-            committed = await self._consumer.committed(tp)
-            if committed is None:
-                await self._consumer.seek_to_beginning(tp)
-            else:
-                self._consumer.seek(TopicPartition(tp.topic, tp.partition), committed)
 
 
 class _Rebalances(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -53,6 +53,7 @@ from contracts import (
     Purpose,
 )
 from contracts.kafka import ensure_topics
+from contracts.transactions import committed_reader
 from router.breaker import BreakerOpen, BreakerSettings, CircuitBreaker
 from router.dead_letters import dead_letter
 from router.destination import DeadLettered, Destination, Outcome, Skipped, Withheld
@@ -178,14 +179,7 @@ class DeliveryWorker:
             enable_idempotence=True,
             acks="all",
         )
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-        )
+        self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)
         await self._producer.start()
         await self._consumer.start()
         self._consumer.subscribe([*self.sources, self.replay_topic], listener=_Rebalance(self))

@@ -28,10 +28,10 @@ from aiokafka import (
     ConsumerRecord,
     TopicPartition,
 )
-from aiokafka.errors import KafkaError
 
 from contracts import FACT_TYPES, CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
 from contracts.kafka import ensure_topics
+from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 from router.dead_letters import dead_letter
 from router.destination import Withheld
 from router.entitlement import Counted, Entitlement, Redacted, decide
@@ -133,14 +133,7 @@ class TopicDeliveryWorker:
             enable_idempotence=True,
             acks="all",
         )
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-        )
+        self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)
         await self._producer.start()
         await self._consumer.start()
         self._consumer.subscribe([*self.sources, self.replay_topic], listener=_Reload(self))
@@ -156,21 +149,7 @@ class TopicDeliveryWorker:
         """Deliver until ``stopping`` is set; a failed batch is aborted and read again."""
         try:
             await self.start()
-            backoff = 0.5
-            while not stopping.is_set():
-                try:
-                    await self.step()
-                    backoff = 0.5
-                except KafkaError as exc:
-                    self.stats.aborted_batches += 1
-                    log.warning(
-                        "%s batch aborted (%s); reading it again",
-                        self.destination.id,
-                        type(exc).__name__,
-                    )
-                    await self._rewind()
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+            await run_batches(stopping, self.step, aborted=self._aborted, what=self.destination.id)
         finally:
             await self.stop()
 
@@ -266,16 +245,12 @@ class TopicDeliveryWorker:
             reason,
         )
 
-    async def _rewind(self) -> None:
+    async def _aborted(self) -> None:
         """After an aborted transaction: state and positions back to what committed."""
         assert self._consumer is not None
+        self.stats.aborted_batches += 1
         await self.destination.load()
-        for tp in self._consumer.assignment():
-            committed = await self._consumer.committed(tp)
-            if committed is None:
-                await self._consumer.seek_to_beginning(tp)
-            else:
-                self._consumer.seek(tp, committed)
+        await rewind_to_committed(self._consumer)
 
 
 class _Reload(ConsumerRebalanceListener):  # type: ignore[misc]

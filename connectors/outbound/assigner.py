@@ -17,12 +17,12 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from connectors.errors import TranslationError
 from connectors.outbound.workorder import PRODUCER, workorder_event
 from contracts import DeadLetter, KafkaRecord, KafkaSettings, ensure_topics
+from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +66,8 @@ class Assigner:
             enable_idempotence=True,
             acks="all",
         )
-        self._consumer = AIOKafkaConsumer(
-            topics.workorders,
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-assigner",
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
+        self._consumer = committed_reader(
+            self._kafka, topics.workorders, group_id=self.group_id, client="assigner"
         )
         await self._producer.start()
         await self._consumer.start()
@@ -88,16 +82,7 @@ class Assigner:
         """Assign until ``stopping`` is set; a failed batch is aborted and read again."""
         await self.start()
         try:
-            backoff = 0.5
-            while not stopping.is_set():
-                try:
-                    await self.step()
-                    backoff = 0.5
-                except KafkaError as exc:
-                    log.warning("assigner batch aborted (%s); retrying", type(exc).__name__)
-                    await self._rewind()
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
+            await run_batches(stopping, self.step, aborted=self._rewind, what="assigner")
         finally:
             await self.stop()
 
@@ -148,9 +133,4 @@ class Assigner:
 
     async def _rewind(self) -> None:
         assert self._consumer is not None
-        for tp in self._consumer.assignment():
-            committed = await self._consumer.committed(tp)
-            if committed is None:
-                await self._consumer.seek_to_beginning(tp)
-            else:
-                self._consumer.seek(TopicPartition(tp.topic, tp.partition), committed)
+        await rewind_to_committed(self._consumer)

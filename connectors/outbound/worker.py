@@ -35,6 +35,7 @@ from contracts import (
     cloudevents_type,
     ensure_topics,
 )
+from contracts.transactions import committed_reader
 from router.errors import CredentialFault, DeliveryError, Rejected
 
 log = logging.getLogger(__name__)
@@ -89,15 +90,12 @@ class OutboundWorker:
             enable_idempotence=True,
             acks="all",
         )
-        self._consumer = AIOKafkaConsumer(
+        self._consumer = committed_reader(
+            self._kafka,
             topics.orders,
             self.replay_topic,
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
             group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
+            client=self.group_id,
         )
         await self._producer.start()
         await self._consumer.start()

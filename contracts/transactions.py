@@ -1,0 +1,76 @@
+"""What every consume-transform-produce loop of ketenbus shares (Kafka transactions).
+
+The translator, the outbound assigner and the data warehouse's delivery each read a
+batch, write what it becomes and the consumer offsets in one Kafka transaction, and
+read the batch again when the transaction is aborted. The reader they use, putting
+it back to the committed offsets, and the loop that retries an aborted batch are
+the same for all of them, so they live here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+
+from contracts.kafka import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 10.0
+
+
+def committed_reader(
+    kafka: KafkaSettings, *topics: str, group_id: str, client: str
+) -> AIOKafkaConsumer:
+    """A group consumer that sees committed transactions only, starts at the earliest
+    offset and never commits by itself: the offsets go with the transaction (or, for
+    a worker that commits after delivering, with its own commit)."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=kafka.bootstrap_servers,
+        client_id=f"{kafka.client_id}-{client}",
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+
+
+async def rewind_to_committed(consumer: AIOKafkaConsumer) -> None:
+    """After an aborted transaction: every assigned partition back to its committed
+    offset (its beginning if nothing was committed), so the batch is read again."""
+    for tp in consumer.assignment():
+        committed = await consumer.committed(tp)
+        if committed is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, committed)
+
+
+async def run_batches(
+    stopping: asyncio.Event,
+    step: Callable[[], Awaitable[object]],
+    *,
+    aborted: Callable[[], Awaitable[None]],
+    what: str,
+) -> None:
+    """Run ``step`` (one batch in one transaction) until ``stopping`` is set.
+
+    A ``KafkaError`` means the batch's transaction was aborted: ``aborted`` puts the
+    reader (and any state) back to what committed, and the batch is tried again after
+    a back-off of 0.5 s that doubles up to 10 s and starts over after a success."""
+    backoff = FIRST_BACKOFF_SECONDS
+    while not stopping.is_set():
+        try:
+            await step()
+            backoff = FIRST_BACKOFF_SECONDS
+        except KafkaError as exc:
+            log.warning("%s batch aborted (%s); reading it again", what, type(exc).__name__)
+            await aborted()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
