@@ -18,20 +18,9 @@ import simplejson
 from pydantic import Field, SecretStr
 
 from router.breaker import BreakerSettings
-from router.errors import (
-    Conflict,
-    CredentialFault,
-    DestinationTimeout,
-    DestinationUnavailable,
-    DestinationUnreachable,
-    RateLimited,
-    Rejected,
-)
-from router.retry import RetryPolicy, retry_after
+from router.http_calls import raise_for_answer, request
+from router.retry import RetryPolicy
 from router.settings import DestinationSettings
-
-RESPONSE_EXCERPT = 2000
-"""How much of an error answer is kept for the dead letter."""
 
 
 class VeraSystemSettings(DestinationSettings):
@@ -87,18 +76,12 @@ class VeraClient:
         content = simplejson.dumps(call.body, use_decimal=True, ensure_ascii=False).encode()
         client = await self._free.get()
         try:
-            response = await client.request(
-                call.method, call.path, content=content, headers=headers
+            response = await request(
+                client, call.method, call.path, content=content, headers=headers
             )
-        except httpx.TimeoutException as exc:
-            raise DestinationTimeout(f"{call.method} {call.path}: no answer in time") from exc
-        except httpx.TransportError as exc:
-            raise DestinationUnreachable(
-                f"{call.method} {call.path}: {type(exc).__name__}"
-            ) from exc
         finally:
             self._free.put_nowait(client)
-        _raise_for_answer(call, response)
+        raise_for_answer(f"{call.method} {call.path}", response)
         return response
 
 
@@ -113,23 +96,6 @@ def _one_connection(settings: VeraSystemSettings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)),
         limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
     )
-
-
-def _raise_for_answer(call: VeraCall, response: httpx.Response) -> None:
-    status = response.status_code
-    if status < 300:
-        return
-    what = f"{call.method} {call.path} answered {status}"
-    if status in (401, 403):
-        raise CredentialFault(what, status=status)
-    if status == 429:
-        raise RateLimited(what, retry_after=retry_after(response))
-    if status >= 500:
-        raise DestinationUnavailable(what, status=status, retry_after=retry_after(response))
-    body = response.text[:RESPONSE_EXCERPT]
-    if status == 409:
-        raise Conflict(what, status=status, response_body=body)
-    raise Rejected(what, status=status, response_body=body)
 
 
 def _utc_now() -> str:

@@ -15,8 +15,8 @@ import httpx
 import simplejson
 
 from connectors.maasdal.settings import MaasdalSettings
-from connectors.outbound._http import raise_for_answer, request
 from contracts import AMSTERDAM, CanonicalEvent, OrderAssigned
+from router.http_calls import raise_for_answer, request
 from router.retry import RetryPolicy
 
 PARTNER = "maasdal"

@@ -1,8 +1,9 @@
-"""A partner's HTTP answers and httpx's exceptions, as ``router.errors`` (at the edge).
+"""An HTTP call's answers and httpx's exceptions, as ``router.errors`` (at the edge).
 
-Partner APIs answer like the corporation's systems do, so an outbound channel that
-calls one uses the same tree: 401/403 credentials, 429 with Retry-After, 5xx passing,
-another 4xx a rejection whose body goes to the dead letter.
+The corporation's VERA systems (``router.vera_client``) and the partners' APIs
+(``connectors.outbound``) answer alike, so both use this one reading: 401/403
+credentials, 429 with Retry-After, 5xx passing, 409 a conflict, another 4xx a
+rejection; the body of a 4xx goes to the dead letter.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 
 from router.errors import (
+    Conflict,
     CredentialFault,
     DestinationTimeout,
     DestinationUnavailable,
@@ -49,6 +51,7 @@ def raise_for_answer(what: str, response: httpx.Response) -> None:
         raise DestinationUnavailable(
             f"{what} answered {status}", status=status, retry_after=retry_after(response)
         )
-    raise Rejected(
-        f"{what} answered {status}", status=status, response_body=response.text[:RESPONSE_EXCERPT]
-    )
+    body = response.text[:RESPONSE_EXCERPT]
+    if status == 409:
+        raise Conflict(f"{what} answered {status}", status=status, response_body=body)
+    raise Rejected(f"{what} answered {status}", status=status, response_body=body)
