@@ -64,3 +64,17 @@ class Destination(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class KeepsNoState:
+    """The life-cycle hooks of a destination that keeps no state of its own: nothing to
+    open at start, to reload after a rebalance or to make durable before a commit."""
+
+    async def start(self) -> None:
+        pass
+
+    async def on_assigned(self) -> None:
+        pass
+
+    async def before_commit(self) -> None:
+        pass

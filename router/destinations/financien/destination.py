@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 from contracts import CanonicalEvent, InvoiceSubmitted
-from router.destination import Delivered, Outcome, Skipped
+from router.destination import Delivered, KeepsNoState, Outcome, Skipped
 from router.destinations.financien.mapping import to_vera
 from router.vera_client import VeraClient, VeraSystemSettings
 
 
-class FinancienDestination:
+class FinancienDestination(KeepsNoState):
     id = "financien"
 
     def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
         self.settings = settings
         self._client = VeraClient(settings, sender=sender)
-
-    async def start(self) -> None:
-        pass
-
-    async def on_assigned(self) -> None:
-        pass
-
-    async def before_commit(self) -> None:
-        pass  # it keeps no state of its own
 
     async def deliver(self, event: CanonicalEvent) -> Outcome:
         invoice = event.data
