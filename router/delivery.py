@@ -45,7 +45,6 @@ from aiokafka import (
 )
 
 from contracts import (
-    FACT_TYPES,
     CanonicalEvent,
     Classification,
     ContractError,
@@ -56,7 +55,14 @@ from contracts.kafka import ensure_topics
 from contracts.transactions import committed_reader
 from router.breaker import BreakerOpen, BreakerSettings, CircuitBreaker
 from router.dead_letters import dead_letter
-from router.destination import DeadLettered, Destination, Outcome, Skipped, Withheld
+from router.destination import (
+    DeadLettered,
+    Destination,
+    Outcome,
+    Skipped,
+    Withheld,
+    source_topics,
+)
 from router.entitlement import Entitlement, view
 from router.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
 from router.offsets import PartitionOffsets
@@ -150,8 +156,7 @@ class DeliveryWorker:
     @property
     def sources(self) -> list[str]:
         """The canonical topics its routes live on."""
-        topics = self._kafka.topics
-        return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in self.routes})
+        return source_topics(self._kafka.topics, self.routes)
 
     @property
     def deadletter_topic(self) -> str:

@@ -9,10 +9,11 @@ fact (``router.entitlement``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from contracts import CanonicalEvent
+from contracts import FACT_TYPES, CanonicalEvent, Topics
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,8 @@ class KeepsNoState:
 
     async def before_commit(self) -> None:
         pass
+
+
+def source_topics(topics: Topics, routes: Iterable[str]) -> list[str]:
+    """The canonical topics that the routed fact types live on (a worker's sources)."""
+    return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in routes})

@@ -29,11 +29,11 @@ from aiokafka import (
     TopicPartition,
 )
 
-from contracts import FACT_TYPES, CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
+from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
 from contracts.kafka import ensure_topics
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 from router.dead_letters import dead_letter
-from router.destination import Withheld
+from router.destination import Withheld, source_topics
 from router.entitlement import Counted, Entitlement, Redacted, decide
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,7 @@ class TopicDeliveryWorker:
 
     @property
     def sources(self) -> list[str]:
-        topics = self._kafka.topics
-        return sorted({topics.for_fact(FACT_TYPES[route].restricted) for route in self.routes})
+        return source_topics(self._kafka.topics, self.routes)
 
     @property
     def deadletter_topic(self) -> str:
