@@ -40,23 +40,18 @@ def _translation_costs() -> dict[str, float]:
     raws = [maasdal_raw(m) for m in maasdal_messages(600, "cost")]
     records = [raw.to_kafka() for raw in raws]
     events = [event for raw in raws for event in translate_events(adapter, raw)]
-    costs = {
-        "RawMessage.from_kafka": lambda r: RawMessage.from_kafka(r.key, r.value, r.headers),
-        "adapter (parse, fact, envelope)": adapter,
-        "  of which maasdal parse (json + MaasdalBericht)": lambda r: parse(r.body),
-        "  of which classify (in CanonicalEvent.create)": lambda e: classify(e.data),
-        "  of which the event id (uuid5)": lambda e: event_id("maasdal", e.id, 0),
-        "CanonicalEvent.to_kafka": lambda e: e.to_kafka(),
+    parts: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
+        "RawMessage.from_kafka": (
+            lambda r: RawMessage.from_kafka(r.key, r.value, r.headers),
+            records,
+        ),
+        "adapter (parse, fact, envelope)": (adapter, raws),
+        "  of which maasdal parse (json + MaasdalBericht)": (lambda r: parse(r.body), raws),
+        "  of which classify (in CanonicalEvent.create)": (lambda e: classify(e.data), events),
+        "  of which the event id (uuid5)": (lambda e: event_id("maasdal", e.id, 0), events),
+        "CanonicalEvent.to_kafka": (lambda e: e.to_kafka(), events),
     }
-    inputs: dict[str, list[Any]] = {
-        "RawMessage.from_kafka": records,
-        "adapter (parse, fact, envelope)": raws,
-        "  of which maasdal parse (json + MaasdalBericht)": raws,
-        "  of which classify (in CanonicalEvent.create)": events,
-        "  of which the event id (uuid5)": events,
-        "CanonicalEvent.to_kafka": events,
-    }
-    return {name: _per_item(function, inputs[name]) for name, function in costs.items()}
+    return {name: _per_item(function, items) for name, (function, items) in parts.items()}
 
 
 def _translation_share_text(results: Results, per_message_us: float) -> str:
