@@ -461,21 +461,6 @@ def write(results: Results, report: Path, banner: str) -> None:
             ),
             "",
         ]
-    cpu_columns = tuple(
-        sorted({name for s in results.e2e for name in s.extra if name.startswith(CPU_COLUMN)})
-    )
-    if cpu_columns:
-        parts += [
-            _steps_table(
-                "End to end: CPU per delivered message of each process (ms; 'load' is the "
-                "load generator, 'sink' the maintenance system; the machine has "
-                f"{results.machine.get('cores', '?')} cores, i.e. "
-                "1000 ms per second per core)",
-                sorted([*results.e2e, *results.e2e_search], key=lambda s: s.rate),
-                cpu_columns,
-            ),
-            "",
-        ]
     for variant, endpoints in results.ingress.items():
         for endpoint, steps in endpoints.items():
             parts += [_steps_table(f"Ingress {variant}, {endpoint} endpoint", steps), ""]
