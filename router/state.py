@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import KafkaSettings
@@ -20,25 +20,36 @@ COMPACTED = {"cleanup.policy": "compact"}
 """Topic configuration of a state topic."""
 
 
+FETCH_MAX_BYTES = 32 * 1024 * 1024
+"""Enough for the largest record ketenbus writes (a translate dead letter carries a raw
+original of up to 16 MiB)."""
+
+
 async def read_compacted(kafka: KafkaSettings, topic: str) -> dict[bytes, bytes]:
     """Every key's latest value in ``topic``, read from its start to its end as of now.
 
     ``read_committed``: state written in an aborted transaction is not state. A
     tombstone (a record without a value) removes its key.
     """
-    partitions = [TopicPartition(topic, number) for number in await _partitions(kafka, topic)]
     state: dict[bytes, bytes] = {}
+    for record in await read_to_end(kafka, topic):
+        if record.key is None:
+            continue
+        if record.value is None:
+            state.pop(record.key, None)
+        else:
+            state[record.key] = record.value
+    return state
+
+
+async def read_to_end(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every committed record of ``topic`` from its start to its end as of now, in
+    partition and offset order (none if the topic does not exist)."""
+    partitions = [TopicPartition(topic, number) for number in await topic_partitions(kafka, topic)]
+    records: list[ConsumerRecord[bytes, bytes]] = []
     if not partitions:
-        return state
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-state-{uuid.uuid4().hex[:8]}",
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        retry_backoff_ms=20,  # a topic created a moment ago may still be electing leaders
-        fetch_max_wait_ms=50,  # reading to a known end: no long polls
-    )
+        return records
+    consumer = end_reader(kafka, "state")
     await consumer.start()
     try:
         # The end first: asked while a fetch waits, it would queue behind the fetch.
@@ -49,27 +60,40 @@ async def read_compacted(kafka: KafkaSettings, topic: str) -> dict[bytes, bytes]
             await consumer.seek_to_beginning(*remaining)
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=200)
-            for records in batch.values():
-                for record in records:
-                    if record.key is None:
-                        continue
-                    if record.value is None:
-                        state.pop(record.key, None)
-                    else:
-                        state[record.key] = record.value
+            for tp, part in batch.items():
+                records += [record for record in part if record.offset < ends[tp]]
             for tp in list(remaining):
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
     finally:
         await consumer.stop()
-    return state
+    records.sort(key=lambda record: (record.partition, record.offset))
+    return records
 
 
-async def _partitions(kafka: KafkaSettings, topic: str) -> list[int]:
+def end_reader(kafka: KafkaSettings, purpose: str) -> AIOKafkaConsumer:
+    """A group-less ``read_committed`` consumer for reading topics to a known end."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        client_id=f"{kafka.client_id}-{purpose}-{uuid.uuid4().hex[:8]}",
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        auto_offset_reset="none",
+        retry_backoff_ms=20,  # a topic created a moment ago may still be electing leaders
+        fetch_max_wait_ms=50,  # reading to a known end: no long polls
+        fetch_max_bytes=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=FETCH_MAX_BYTES,
+    )
+
+
+async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[int]:
     """The partition numbers of ``topic`` from the broker (none if it does not exist)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:
+        if topic not in set(await admin.list_topics()):
+            return []
         (described,) = await admin.describe_topics([topic])
     finally:
         await admin.close()

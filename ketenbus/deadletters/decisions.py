@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from contracts import KafkaSettings
-from ketenbus.deadletters.reading import read_topic
+from router.state import read_to_end
 
 
 class Action(StrEnum):
@@ -88,7 +88,7 @@ def decision_key(stage: str, key: str) -> bytes:
 async def read_decisions(kafka: KafkaSettings) -> dict[bytes, Decision]:
     """The latest decision per dead letter, as the topic holds them now."""
     decisions: dict[bytes, Decision] = {}
-    for record in await read_topic(kafka, kafka.topics.deadletter_decisions):
+    for record in await read_to_end(kafka, kafka.topics.deadletter_decisions):
         if record.key is None:
             continue
         if record.value is None:

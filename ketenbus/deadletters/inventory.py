@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from contracts import KafkaSettings
 from ketenbus.deadletters.decisions import OPEN, Decision, decision_key, read_decisions
 from ketenbus.deadletters.errors import NoSuchDeadLetter
-from ketenbus.deadletters.reading import Letter, existing_topics, letter_of, read_topic
+from ketenbus.deadletters.reading import Letter, existing_topics, letter_of
 from ketenbus.deadletters.stages import check_stage, known_stages
+from router.state import read_to_end
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ async def load(
     decisions = await read_decisions(kafka)
     found: list[Entry] = []
     for stage in wanted:
-        records = await read_topic(kafka, topics.deadletter(stage))
+        records = await read_to_end(kafka, topics.deadletter(stage))
         entries = entries_of(stage, [letter_of(stage, record) for record in records], decisions)
         found += [entry for entry in entries if include_resolved or entry.is_open]
     return found

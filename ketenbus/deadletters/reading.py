@@ -13,20 +13,17 @@ was never parked.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import OffsetOutOfRangeError
 
 from contracts import DeadLetterHeader, Headers, KafkaSettings, context_of
 from ketenbus.deadletters.errors import OriginalGone
+from router.state import end_reader, topic_partitions
 
 _CONTEXT_NAMES = frozenset(v for k, v in vars(DeadLetterHeader).items() if k.isupper())
-
-FETCH_MAX_BYTES = 32 * 1024 * 1024
-"""Translate dead letters carry the raw original, up to 16 MiB each."""
 
 
 @dataclass(frozen=True)
@@ -112,71 +109,15 @@ async def existing_topics(kafka: KafkaSettings) -> set[str]:
         await admin.close()
 
 
-async def _partitions(kafka: KafkaSettings, topic: str) -> list[int]:
-    """The partition numbers of ``topic`` (none if it does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        if topic not in set(await admin.list_topics()):
-            return []
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(partition["partition"] for partition in described["partitions"])
-
-
-def _consumer(kafka: KafkaSettings) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-deadletters-{uuid.uuid4().hex[:8]}",
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        auto_offset_reset="none",
-        retry_backoff_ms=20,
-        fetch_max_wait_ms=50,  # reading to a known end: no long polls
-        fetch_max_bytes=FETCH_MAX_BYTES,
-        max_partition_fetch_bytes=FETCH_MAX_BYTES,
-    )
-
-
-async def read_topic(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every committed record of ``topic`` from its start to its end as of now, in
-    partition and offset order (none if the topic does not exist)."""
-    consumer = _consumer(kafka)
-    await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        partitions = [TopicPartition(topic, number) for number in await _partitions(kafka, topic)]
-        if not partitions:
-            return records
-        ends = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
-        if remaining:
-            consumer.assign(sorted(remaining))
-            await consumer.seek_to_beginning(*remaining)
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=200)
-            for tp, part in batch.items():
-                records += [record for record in part if record.offset < ends[tp]]
-            for tp in list(remaining):
-                if await consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        await consumer.stop()
-    records.sort(key=lambda record: (record.partition, record.offset))
-    return records
-
-
 async def read_original(
     kafka: KafkaSettings, topic: str, partition: int, offset: int
 ) -> ConsumerRecord[bytes, bytes]:
     """The record at (topic, partition, offset), or :class:`OriginalGone` saying why not
     (the topic is gone, retention removed it, it was never committed)."""
-    consumer = _consumer(kafka)
+    consumer = end_reader(kafka, "deadletters")
     await consumer.start()
     try:
-        if partition not in await _partitions(kafka, topic):
+        if partition not in await topic_partitions(kafka, topic):
             raise OriginalGone(topic, partition, offset, "the topic or partition does not exist")
         tp = TopicPartition(topic, partition)
         first = (await consumer.beginning_offsets([tp]))[tp]
