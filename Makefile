@@ -7,8 +7,6 @@ UV_VERSION := 0.13.8
 UV := $(PYTHON) -m uv
 VENV := .venv
 KAFKA_LIBS := .cache/kafka/libs
-# The demo validates VERA calls against the specs when given: make demo VERA_SPECS=path
-VERA_SPECS ?=
 
 .PHONY: setup demo test lint kafka-start kafka-stop clean
 
@@ -24,7 +22,7 @@ $(KAFKA_LIBS)/.installed: deploy/kafka/pom.xml $(VENV)/.synced
 	@touch $@
 
 demo: setup
-	$(VENV)/bin/ketenbus demo $(if $(VERA_SPECS),--vera-specs $(VERA_SPECS))
+	$(VENV)/bin/ketenbus demo
 
 test: setup
 	$(VENV)/bin/pytest

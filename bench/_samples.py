@@ -2,9 +2,8 @@
 
 Partners come from ``connectors.registry.partners()``, so adapters that land later
 are measured without touching the benchmark. A partner's samples are its own
-``connectors/<id>/samples/`` or, failing that, the shared ones
-(``../shared/partners/samples/<id>/``); a sample counts when its adapter translates it
-without error. A polled page is split into its items, as the poller stores them.
+``connectors/<id>/samples/``; a sample counts when its adapter translates it without
+error. A polled page is split into its items, as the poller stores them.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from connectors.registry import partners
 from contracts import CanonicalEvent, ContractError, RawMessage, event_id
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED_SAMPLES = PROJECT_ROOT.parent / "shared" / "partners" / "samples"
 MAASDAL = "maasdal"
 _CONTENT_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "text/csv"}
 RECEIVED_AT = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -52,8 +50,7 @@ def partner_samples(partner_id: str) -> list[PartnerSample]:
     adapter = plugin.inbound
     # Only the envelope's source names the channel; take the one the partner uses.
     whole = ("webhook", "file") if plugin.webhook is not None else ("file", "webhook")
-    own = PROJECT_ROOT / "connectors" / partner_id / "samples"
-    folder = own if own.is_dir() else SHARED_SAMPLES / partner_id
+    folder = PROJECT_ROOT / "connectors" / partner_id / "samples"
     found = []
     for path in sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []:
         content_type = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")

@@ -1,7 +1,7 @@
 """The corporation's VERA code lists that ketenbus uses, one ``StrEnum`` per VERA Soort.
 
 Every member is a current code of its list in the VERA Referentiedata (CC0), checked
-by ``tests/contracts/test_vera_codes.py`` against ``shared/vera/Referentiedata.csv``;
+by ``tests/contracts/test_vera_codes.py`` against ``contracts/vera/Referentiedata.csv``;
 a list here may hold fewer codes than VERA's, never one VERA lacks. Destinations
 build their VERA bodies from these members (``OnderhoudsorderStatus.TEC``), so a
 misspelt code fails at import, not at the corporation.

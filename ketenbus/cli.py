@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from contracts.vera import SPECS_DIR
 from ketenbus.config import KetenbusSettings, load_settings
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
 
@@ -143,13 +144,13 @@ def backoffice(ctx: typer.Context) -> None:
 @app.command()
 def demo(
     vera_specs: Annotated[
-        Path | None,
+        Path,
         typer.Option(
             envvar="KETENBUS_VERA_SPECS",
-            help="Folder with the VERA OHD.yaml and BRG.yaml; the back office then "
-            "validates every call against them.",
+            help="Folder with the VERA OHD.yaml and BRG.yaml the back office validates "
+            "every call against; default: the release ketenbus ships.",
         ),
-    ] = None,
+    ] = SPECS_DIR,
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
 ) -> None:
     """Run the whole flow once: Maasdal's messages in, the maintenance system's calls out."""

@@ -8,7 +8,7 @@
 3. Wait until the maintenance system has every fact, then print what it received and
    where each order stands.
 
-Everything it uses is in the project; the VERA specs are optional (``--vera-specs``).
+Everything it uses is in the project, the VERA specs (``contracts/vera``) included.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from ketenbus.local_kafka import PROJECT_ROOT, LocalKafka
 
 SAMPLES = PROJECT_ROOT / "connectors" / "maasdal" / "samples"
 DEMO_DIR = PROJECT_ROOT / "var" / "demo"
-EXPECTED_CALLS = 5  # ACC, AFSPRAAK, GEREED of one order; OND and VER of the other
+EXPECTED_CALLS = 10  # per order history: ACC, AFSPRAAK, GEREED of one order; OND, VER of another
 
 console = Console()
 
 
-def run_demo(*, vera_specs: Path | None, keep_kafka: bool) -> int:
+def run_demo(*, vera_specs: Path, keep_kafka: bool) -> int:
     started = time.monotonic()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     broker = LocalKafka.from_env()
@@ -75,7 +75,7 @@ class DemoError(RuntimeError):
 
 
 def _start_processes(
-    stack: ExitStack, broker: LocalKafka, vera_specs: Path | None
+    stack: ExitStack, broker: LocalKafka, vera_specs: Path
 ) -> tuple[str, str, str]:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     backoffice_port, webhook_port = _free_port(), _free_port()
@@ -106,13 +106,7 @@ concurrency = 4
         "KETENBUS_DESTINATIONS__ONDERHOUD__API_KEY": api_key,
     }
     backoffice = ["backoffice", "--port", str(backoffice_port), "--api-key", f"onderhoud={api_key}"]
-    if vera_specs is not None:
-        backoffice += ["--spec-dir", str(vera_specs)]
-    else:
-        console.print(
-            "[yellow]no --vera-specs given: the back office records calls without "
-            "checking them against the VERA schemas[/]"
-        )
+    backoffice += ["--spec-dir", str(vera_specs)]
     for name, args in [
         ("backoffice", backoffice),
         ("webhook", ["--config", str(config), "webhook"]),

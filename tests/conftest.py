@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 
 from contracts.kafka import KafkaSettings
+from contracts.vera import SPECS_DIR
 from ketenbus.local_kafka import LocalKafka
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-VERA_SPECS = (REPO_ROOT.parent / "shared" / "vera").resolve()
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +39,5 @@ def kafka(local_kafka: LocalKafka) -> KafkaSettings:
 
 @pytest.fixture(scope="session")
 def vera_specs() -> Path:
-    """The VERA OpenAPI specifications (shared/vera beside the repository)."""
-    if not (VERA_SPECS / "OHD.yaml").exists():
-        pytest.fail(f"the VERA specifications are not at {VERA_SPECS}")
-    return VERA_SPECS
+    """The VERA OpenAPI specifications and reference data (``contracts/vera``)."""
+    return SPECS_DIR

@@ -1,4 +1,4 @@
-"""The partners' shared samples (shared/partners/samples beside the repository)."""
+"""The partners' sample messages, kept with each adapter (connectors/<partner>/samples)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from pathlib import Path
 
 from contracts import RawMessage
 
-SHARED_SAMPLES = (Path(__file__).resolve().parents[2] / "shared" / "partners" / "samples").resolve()
+CONNECTORS = Path(__file__).resolve().parents[1] / "connectors"
 
 
-def shared_sample(partner: str, name: str) -> bytes:
-    path = SHARED_SAMPLES / partner / name
-    assert path.exists(), f"shared sample missing: {path}"
+def samples_dir(partner: str) -> Path:
+    return CONNECTORS / partner / "samples"
+
+
+def partner_sample(partner: str, name: str) -> bytes:
+    path = samples_dir(partner) / name
+    assert path.exists(), f"partner sample missing: {path}"
     return path.read_bytes()
 
 

@@ -1,4 +1,4 @@
-"""Entry point: ``python -m ketenbus.reference_backoffice --spec-dir ../shared/vera ...``."""
+"""Entry point: ``python -m ketenbus.reference_backoffice --api-key onderhoud=KEY ...``."""
 
 import sys
 

@@ -305,7 +305,7 @@ def create_app(
     if spec_dir is None:
         log.warning(
             "!!! reference back office runs WITHOUT the VERA specs: no request body is "
-            "checked against its schema. Pass the spec folder (shared/vera) to validate. !!!"
+            "checked against its schema. !!!"
         )
     for name in SYSTEMS:
         if name not in api_keys:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import uvicorn
 
+from contracts.vera import SPECS_DIR
+
 from ._app import create_app
 from ._spec import SYSTEMS
 
@@ -33,8 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spec-dir",
         type=Path,
-        help="folder holding OHD.yaml and BRG.yaml (e.g. ../shared/vera); "
-        "without it nothing is checked against the VERA schemas",
+        default=SPECS_DIR,
+        help="folder holding OHD.yaml and BRG.yaml; default: the VERA release ketenbus "
+        "ships (%(default)s)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
     parser.add_argument(
@@ -61,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if args.spec_dir is not None and not args.spec_dir.is_dir():
+    if not args.spec_dir.is_dir():
         logging.getLogger("ketenbus.reference_backoffice").error(
             "--spec-dir %s is not a folder", args.spec_dir
         )

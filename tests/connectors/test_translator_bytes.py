@@ -3,8 +3,8 @@
 Canonical records are a public contract (the router, the data warehouse and any later
 reader depend on them), and the translator's hot path is tuned for speed (cached
 header names, adapters that skip work). This test holds every output record of every
-partner sample (the partners' own and the shared ones, each Roerdal mutatie on its
-own as the poller stores it, and each first sample again with a trace context) to the
+partner sample (``connectors/<partner>/samples``, each Roerdal mutatie on its own as
+the poller stores it, and each first sample again with a trace context) to the
 bytes the translator wrote before that tuning, through ``Translator._translate``: the
 same step the Kafka loop runs.
 
@@ -108,7 +108,7 @@ def test_the_pins_cover_every_partner_both_topics_and_a_trace_context() -> None:
 
 def test_one_maasdal_record_spelled_out() -> None:
     """One record in full, so a reader sees what is pinned without opening the JSON."""
-    (case,) = [case for case in _cases() if case["name"] == "maasdal/own/01-status-acc.json"]
+    (case,) = [case for case in _cases() if case["name"] == "maasdal/11-status-acc.json"]
     (output,) = case["outputs"]
     assert output["key"] == "WL-2026-005102"
     assert [name for name, _ in output["headers"]] == [
@@ -137,19 +137,14 @@ def _sample_bodies() -> list[tuple[str, str, str, bytes]]:
     root = Path(__file__).resolve().parents[2]
     found = []
     for partner in sorted(_CHANNELS):
-        folders = {
-            "own": root / "connectors" / partner / "samples",
-            "shared": root.parent / "shared" / "partners" / "samples" / partner,
-        }
-        for where, folder in folders.items():
-            for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-                body = path.read_bytes()
-                if partner == "roerdal":
-                    for n, item in enumerate(json.loads(body)["mutaties"]):
-                        item_body = json.dumps(item, ensure_ascii=False).encode()
-                        found.append((partner, f"{where}/{path.name}[{n}]", path.name, item_body))
-                else:
-                    found.append((partner, f"{where}/{path.name}", path.name, body))
+        for path in sorted((root / "connectors" / partner / "samples").glob("*")):
+            body = path.read_bytes()
+            if partner == "roerdal":
+                for n, item in enumerate(json.loads(body)["mutaties"]):
+                    item_body = json.dumps(item, ensure_ascii=False).encode()
+                    found.append((partner, f"{path.name}[{n}]", path.name, item_body))
+            else:
+                found.append((partner, path.name, path.name, body))
     return found
 
 

@@ -21,11 +21,11 @@ from connectors.registry import partners
 from connectors.translator import Translator, _Batch, _Rebalances
 from contracts import KafkaSettings, RawMessage, event_id
 from tests.kafka_helpers import read_records
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 MESSAGES = 60
 BATCH = 10
-TEMPLATE = json.loads(shared_sample("maasdal", "01-status-acc.json"))
+TEMPLATE = json.loads(partner_sample("maasdal", "01-status-acc.json"))
 
 
 def message(index: int) -> RawMessage:

@@ -1,6 +1,6 @@
-"""Every shared partner sample translates into valid events of this contract.
+"""Every partner sample translates into valid events of this contract.
 
-For every registered partner, each sample in shared/partners/samples/<partner> goes
+For every registered partner, each sample in connectors/<partner>/samples goes
 through its adapter; every event must validate against its committed JSON Schema,
 be read by the CNCF CloudEvents SDK, and read back by ketenbus unchanged.
 """
@@ -20,7 +20,7 @@ from connectors.registry import partners
 from contracts import CanonicalEvent, RawMessage
 from contracts.asyncapi import PARTNERS
 from contracts.schema import committed_schema
-from tests.samples import SHARED_SAMPLES
+from tests.samples import samples_dir
 
 CHANNELS = {"maasdal": "webhook", "heuvelland": "file", "gulpdal": "file", "roerdal": "poll"}
 VALIDATOR = jsonschema.Draft202012Validator
@@ -30,7 +30,7 @@ def _raws(partner: str) -> list[RawMessage]:
     """The raw records an ingress channel writes for the partner's samples: a file or a
     webhook body each, and for Roerdal's polled pages one record per mutatie."""
     found = []
-    for path in sorted((SHARED_SAMPLES / partner).iterdir()):
+    for path in sorted(samples_dir(partner).iterdir()):
         bodies = [path.read_bytes()]
         if partner == "roerdal":
             page = json.loads(bodies[0])

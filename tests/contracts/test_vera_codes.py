@@ -1,6 +1,6 @@
 """Every VERA code ketenbus uses exists, and is in force, in the VERA Referentiedata.
 
-The codes are checked as data against shared/vera/Referentiedata.csv, so none is
+The codes are checked as data against contracts/vera/Referentiedata.csv, so none is
 invented or misspelt: the contract's code lists (``contracts.vera_codes``), the
 literal codes of the facts, and what the onderhoud mapping actually sends, found by
 walking its VERA bodies along the OHD specification.

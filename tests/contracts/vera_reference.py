@@ -1,4 +1,4 @@
-"""The VERA Referentiedata (shared/vera/Referentiedata.csv) as data, and a checker that
+"""The VERA Referentiedata (contracts/vera/Referentiedata.csv) as data, and a checker that
 finds every Referentiedata code in a VERA request body by walking the OpenAPI spec.
 
 Importable by any test: ``reference(vera_specs)`` and ``codes_in_body(...)``.

@@ -14,7 +14,7 @@ from decimal import Decimal
 from contracts import CanonicalEvent, DeadLetterHeader, context_of, event_id
 from tests.integration.conftest import Pipeline
 from tests.kafka_helpers import eventually, read_records
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 SAMPLES = [
     "01-status-acc.json",
@@ -97,7 +97,7 @@ async def test_shared_samples_reach_the_maintenance_system_as_the_mapping_prescr
     pipeline: Pipeline, backoffice
 ) -> None:
     for name in SAMPLES:
-        response = await pipeline.send(shared_sample("maasdal", name))
+        response = await pipeline.send(partner_sample("maasdal", name))
         assert response.status_code == 202, response.text
 
     received = await backoffice.wait_for_received(5, system="onderhoud")
@@ -138,7 +138,7 @@ async def test_shared_samples_reach_the_maintenance_system_as_the_mapping_prescr
 async def test_a_duplicate_webhook_delivery_gives_one_effect(
     pipeline: Pipeline, backoffice
 ) -> None:
-    body = shared_sample("maasdal", "01-status-acc.json")
+    body = partner_sample("maasdal", "01-status-acc.json")
     assert (await pipeline.send(body)).status_code == 202
     assert (await pipeline.send(body)).status_code == 202  # Maasdal re-sends after a time-out
 
@@ -154,7 +154,7 @@ async def test_a_503_is_retried_with_the_same_reference_and_then_delivered(
 ) -> None:
     backoffice.state.add_fault("onderhoud", 503, times=2, retry_after=0)
 
-    assert (await pipeline.send(shared_sample("maasdal", "01-status-acc.json"))).status_code == 202
+    assert (await pipeline.send(partner_sample("maasdal", "01-status-acc.json"))).status_code == 202
 
     (delivered,) = await backoffice.wait_for_received(1, system="onderhoud")
     assert delivered.body == {"status": {"code": "INB"}}
@@ -171,8 +171,8 @@ async def test_a_400_goes_to_the_dead_letters_at_once_and_holds_nothing_back(
         "onderhoud", 400, times=1, body={"code": "400", "omschrijving": "status onbekend"},
         path_contains="004711",
     )  # fmt: skip
-    assert (await pipeline.send(shared_sample("maasdal", "01-status-acc.json"))).status_code == 202
-    assert (await pipeline.send(shared_sample("maasdal", "05-status-ond.json"))).status_code == 202
+    assert (await pipeline.send(partner_sample("maasdal", "01-status-acc.json"))).status_code == 202
+    assert (await pipeline.send(partner_sample("maasdal", "05-status-ond.json"))).status_code == 202
 
     kafka = pipeline.settings.kafka
     (parked,) = await read_records(kafka, kafka.topics.deadletter("onderhoud"), 1)
@@ -197,9 +197,9 @@ async def test_a_400_goes_to_the_dead_letters_at_once_and_holds_nothing_back(
 async def test_an_untranslatable_message_is_parked_with_its_original_bytes(
     pipeline: Pipeline, backoffice
 ) -> None:
-    broken = shared_sample("maasdal", "01-status-acc.json").replace(b'"ACC"', b'"XYZ"')
+    broken = partner_sample("maasdal", "01-status-acc.json").replace(b'"ACC"', b'"XYZ"')
     assert (await pipeline.send(broken)).status_code == 202  # stored: the partner is done
-    assert (await pipeline.send(shared_sample("maasdal", "05-status-ond.json"))).status_code == 202
+    assert (await pipeline.send(partner_sample("maasdal", "05-status-ond.json"))).status_code == 202
 
     kafka = pipeline.settings.kafka
     (parked,) = await read_records(kafka, kafka.topics.deadletter("translate"), 1)

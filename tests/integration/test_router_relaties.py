@@ -9,7 +9,7 @@ from contracts import OrderAccepted, SignalCategory, SocialSignalRaised
 from router.destinations.relaties import to_vera
 from tests.kafka_helpers import eventually
 from tests.router.kit import at, build, publish, ref, running, wrap
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 NOTE = "Bewoonster woont alleen, woning sterk vervuild, veel ongeopende post"
 
@@ -46,7 +46,7 @@ async def test_every_category_reaches_relaties_as_the_table_says(kafka, backoffi
 
 async def test_the_maasdal_signal_sample_end_to_end(kafka, backoffice) -> None:
     adapter = partners()["maasdal"].inbound
-    sample = raw("maasdal", shared_sample("maasdal", "04-signalering.json"))
+    sample = raw("maasdal", partner_sample("maasdal", "04-signalering.json"))
     (signal,) = as_translation(adapter(sample)).events
     await publish(kafka, signal)
     async with running(build("relaties", kafka, backoffice)):

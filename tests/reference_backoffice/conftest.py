@@ -1,7 +1,6 @@
 """Fixtures for the reference back office tests: one real server per test module.
 
-The VERA specs are read from ``shared/vera`` beside the repository folder, where CI
-puts its copy of ``shared/``.
+The VERA specs are the repository's own (``contracts/vera``).
 """
 
 from __future__ import annotations
@@ -10,24 +9,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 import pytest_asyncio
 
 from ketenbus.reference_backoffice import BackOfficeServer
 
-from .helpers import API_KEYS, SPEC_DIR
-
-
-@pytest.fixture(scope="session")
-def spec_dir() -> Path:
-    if not (SPEC_DIR / "OHD.yaml").is_file() or not (SPEC_DIR / "BRG.yaml").is_file():
-        pytest.fail(f"the VERA specifications are not at {SPEC_DIR}")
-    return SPEC_DIR
+from .helpers import API_KEYS
 
 
 @pytest_asyncio.fixture(scope="module")
-async def backoffice(spec_dir: Path) -> AsyncIterator[BackOfficeServer]:
-    async with BackOfficeServer(spec_dir, API_KEYS) as server:
+async def backoffice(vera_specs: Path) -> AsyncIterator[BackOfficeServer]:
+    async with BackOfficeServer(vera_specs, API_KEYS) as server:
         yield server
 
 

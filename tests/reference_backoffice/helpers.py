@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from itertools import count
-from pathlib import Path
 from typing import Any
 
 import httpx
 import simplejson
 
-SPEC_DIR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "vera").resolve()
 API_KEYS = {"onderhoud": "key-onderhoud", "financien": "key-financien", "relaties": "key-relaties"}
 ORDER = "WL-2026-004711"
 _refs = count(1)

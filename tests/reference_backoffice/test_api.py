@@ -107,18 +107,18 @@ async def test_without_specs_nothing_is_refused_on_schema_grounds(
         assert health["schema_validation"] is False
 
 
-def test_api_keys_must_name_known_systems(spec_dir: Path) -> None:
+def test_api_keys_must_name_known_systems(vera_specs: Path) -> None:
     with pytest.raises(ValueError, match="unknown systems"):
-        create_app(spec_dir, {"onderhoud": "k", "dwh": "k"})
+        create_app(vera_specs, {"onderhoud": "k", "dwh": "k"})
 
 
-async def test_runs_as_its_own_process(spec_dir: Path, http: httpx.AsyncClient) -> None:
+async def test_runs_as_its_own_process(vera_specs: Path, http: httpx.AsyncClient) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "ketenbus.reference_backoffice",
         "--spec-dir",
-        str(spec_dir),
+        str(vera_specs),
         "--port",
         "0",
         *(arg for system, key in API_KEYS.items() for arg in ("--api-key", f"{system}={key}")),

@@ -21,10 +21,10 @@ from contracts import (
     Unit,
 )
 from router.destinations.onderhoud import to_vera
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 NAME = "gulpdal_werkbonnen_20261126.csv"
-SAMPLE = shared_sample("gulpdal", NAME)
+SAMPLE = partner_sample("gulpdal", NAME)
 HEADER = SAMPLE.split(b"\r\n", 1)[0] + b"\r\n"
 
 

@@ -13,10 +13,10 @@ from connectors.adapter import Translation
 from connectors.errors import TranslationError
 from connectors.gulpdal import check, translate
 from contracts import CanonicalEvent, RawMessage
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 NAME = "gulpdal_werkbonnen_20261126.csv"
-SAMPLE = shared_sample("gulpdal", NAME)
+SAMPLE = partner_sample("gulpdal", NAME)
 HEADER = SAMPLE.split(b"\r\n", 1)[0]
 # A quick run in the suite; KETENBUS_HYPOTHESIS_EXAMPLES=5000 for a thorough one.
 FAST = settings(

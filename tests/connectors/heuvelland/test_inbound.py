@@ -28,7 +28,7 @@ from contracts import (
     event_id,
 )
 from router.destinations.onderhoud import to_vera
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 FIRST = "HVL_20261126073000_0001.xml"
 SECOND = "HVL_20261127160500_0002.xml"
@@ -40,7 +40,7 @@ def facts(body: bytes):
 
 
 def test_status_and_planning_in_utc_with_ids_from_the_bericht_ids() -> None:
-    events, failures = facts(shared_sample("heuvelland", FIRST))
+    events, failures = facts(partner_sample("heuvelland", FIRST))
     assert failures == ()
     accepted, planned = events
     assert accepted.id == event_id("heuvelland", "HB-77812", 0)
@@ -64,7 +64,7 @@ def test_status_and_planning_in_utc_with_ids_from_the_bericht_ids() -> None:
 
 
 def test_completion_invoice_and_weather_interruption() -> None:
-    events, failures = facts(shared_sample("heuvelland", SECOND))
+    events, failures = facts(partner_sample("heuvelland", SECOND))
     assert failures == ()
     assert [e.id for e in events] == [
         event_id("heuvelland", message_id, 0) for message_id in ("HB-77840", "HB-77841", "HB-77842")
@@ -119,7 +119,7 @@ def test_completion_invoice_and_weather_interruption() -> None:
 
 
 def test_iso_8859_1_and_utf_8_files_give_the_same_facts() -> None:
-    latin = shared_sample("heuvelland", SECOND)
+    latin = partner_sample("heuvelland", SECOND)
     utf8 = latin.decode("iso-8859-1").replace('encoding="ISO-8859-1"', 'encoding="UTF-8"')
     assert facts(utf8.encode("utf-8")) == facts(latin)
     without_prolog = utf8.split("\n", 1)[1].encode("utf-8")  # no prolog: UTF-8
@@ -127,12 +127,12 @@ def test_iso_8859_1_and_utf_8_files_give_the_same_facts() -> None:
 
 
 def test_the_same_file_again_gives_the_same_event_ids() -> None:
-    body = shared_sample("heuvelland", SECOND)
+    body = partner_sample("heuvelland", SECOND)
     assert [e.id for e in facts(body)[0]] == [e.id for e in facts(body)[0]]
 
 
 def replace(old: bytes, new: bytes, name: str = SECOND) -> bytes:
-    body = shared_sample("heuvelland", name)
+    body = partner_sample("heuvelland", name)
     assert old in body
     return body.replace(old, new, 1)
 
@@ -291,6 +291,6 @@ def test_a_file_that_cannot_be_read_raises_a_typed_error(body: bytes, match: str
 
 
 def test_check_accepts_the_shared_samples() -> None:
-    assert check(FIRST, shared_sample("heuvelland", FIRST)) is None
-    assert check(SECOND, shared_sample("heuvelland", SECOND)) is None
+    assert check(FIRST, partner_sample("heuvelland", FIRST)) is None
+    assert check(SECOND, partner_sample("heuvelland", SECOND)) is None
     assert check("x.xml", b"<x>") == "UnreadableMessage: not well-formed XML at line 1, column 3"

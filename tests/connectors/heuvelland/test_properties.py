@@ -13,11 +13,11 @@ from connectors.adapter import Translation
 from connectors.errors import TranslationError
 from connectors.heuvelland import check, translate
 from contracts import CanonicalEvent
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 SAMPLES = [
-    shared_sample("heuvelland", "HVL_20261126073000_0001.xml"),
-    shared_sample("heuvelland", "HVL_20261127160500_0002.xml"),
+    partner_sample("heuvelland", "HVL_20261126073000_0001.xml"),
+    partner_sample("heuvelland", "HVL_20261127160500_0002.xml"),
 ]
 # A quick run in the suite; KETENBUS_HYPOTHESIS_EXAMPLES=5000 for a thorough one.
 FAST = settings(

@@ -25,11 +25,11 @@ from contracts import (
     Unit,
     event_id,
 )
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 
 def one_event(name: str):
-    events = translate(raw("maasdal", shared_sample("maasdal", name)))
+    events = translate(raw("maasdal", partner_sample("maasdal", name)))
     assert len(events) == 1
     return events[0]
 
@@ -103,12 +103,12 @@ def test_ver_carries_the_new_deadline() -> None:
 
 
 def test_the_same_message_twice_gives_the_same_event_id() -> None:
-    body = shared_sample("maasdal", "01-status-acc.json")
+    body = partner_sample("maasdal", "01-status-acc.json")
     assert translate(raw("maasdal", body))[0].id == translate(raw("maasdal", body))[0].id
 
 
 def test_unknown_extra_fields_are_ignored() -> None:
-    document = json.loads(shared_sample("maasdal", "01-status-acc.json"))
+    document = json.loads(partner_sample("maasdal", "01-status-acc.json"))
     document["nieuwVeldVanaf2027"] = {"iets": 1}
     (event,) = translate(raw("maasdal", json.dumps(document).encode()))
     assert isinstance(event.data, OrderAccepted)
@@ -124,7 +124,7 @@ def test_unknown_extra_fields_are_ignored() -> None:
     ],
 )
 def test_invalid_fields_are_named_without_their_values(change, expected_field) -> None:
-    document = json.loads(shared_sample("maasdal", "01-status-acc.json")) | change
+    document = json.loads(partner_sample("maasdal", "01-status-acc.json")) | change
     with pytest.raises(InvalidMessage) as raised:
         translate(raw("maasdal", json.dumps(document).encode()))
     assert expected_field in str(raised.value)
@@ -137,7 +137,7 @@ def test_not_json_is_unreadable() -> None:
 
 
 def test_ver_without_a_new_date_is_invalid() -> None:
-    document = json.loads(shared_sample("maasdal", "06-status-ver.json"))
+    document = json.loads(partner_sample("maasdal", "06-status-ver.json"))
     del document["status"]["nieuweGereeddatum"]
     with pytest.raises(InvalidMessage, match="nieuweGereeddatum"):
         translate(raw("maasdal", json.dumps(document).encode()))
@@ -145,13 +145,15 @@ def test_ver_without_a_new_date_is_invalid() -> None:
 
 def test_amounts_never_pass_through_a_float() -> None:
     # 17 significant digits: a float would read this as 12345678901234568.
-    document = shared_sample("maasdal", "03-gereed.json").replace(b"38.95", b"12345678901234567.89")
+    document = partner_sample("maasdal", "03-gereed.json").replace(
+        b"38.95", b"12345678901234567.89"
+    )
     fact = translate(raw("maasdal", document))[0].data
     assert isinstance(fact, TechnicallyCompleted)
     assert fact.materials[0].unit_price == Decimal("12345678901234567.89")
 
 
 def test_an_amount_with_more_than_cents_is_invalid() -> None:
-    document = shared_sample("maasdal", "03-gereed.json").replace(b"38.95", b"38.955")
+    document = partner_sample("maasdal", "03-gereed.json").replace(b"38.95", b"38.955")
     with pytest.raises(InvalidMessage, match="unit_price"):
         translate(raw("maasdal", document))

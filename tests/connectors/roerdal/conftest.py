@@ -15,7 +15,7 @@ from connectors.channels.poller import Backoff, CursorStore, Poller, RateLimiter
 from connectors.roerdal import RoerdalFeed, RoerdalSettings
 from contracts import KafkaSettings
 from ketenbus.partner_simulators import PartnerSimulators
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 FAST = Backoff(first_wait=0.05, max_wait=0.2, max_retry_after=5)
 
@@ -29,8 +29,8 @@ async def sims() -> AsyncIterator[PartnerSimulators]:
 def serve_shared_pages(sims: PartnerSimulators) -> tuple[str, str]:
     """Both shared pages, byte for byte; returns their cursors."""
     return (
-        sims.roerdal.add_page(shared_sample("roerdal", "page-1.json")),
-        sims.roerdal.add_page(shared_sample("roerdal", "page-2.json")),
+        sims.roerdal.add_page(partner_sample("roerdal", "page-1.json")),
+        sims.roerdal.add_page(partner_sample("roerdal", "page-2.json")),
     )
 
 

@@ -23,7 +23,7 @@ from ketenbus.partner_simulators import PartnerSimulators
 from ketenbus.reference_backoffice import BackOfficeServer
 from router.retry import RetryPolicy
 from tests.connectors.roerdal.conftest import FAST, serve_shared_pages
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 API_KEY = "test-key-onderhoud"
 ORDER = "/onderhoudsorders/WL-2026-004713"
@@ -150,7 +150,7 @@ async def test_a_mutatie_served_again_in_a_later_page_has_no_second_effect(
 ) -> None:
     serve_shared_pages(sims)
     await backoffice.wait_for_received(3, system="onderhoud", timeout=20)
-    (gereed,) = json.loads(shared_sample("roerdal", "page-2.json"))["mutaties"]
+    (gereed,) = json.loads(partner_sample("roerdal", "page-2.json"))["mutaties"]
     closed = {**gereed, "id": 991250, "soort": "status", "status": "AGE",
               "wanneer": "2026-12-02 09:00:00", "uren": None, "materiaal": None}  # fmt: skip
     # Roerdal serves the gereed mutatie again (same id), then a new one for the same order.

@@ -24,11 +24,11 @@ from contracts import (
     Unit,
     event_id,
 )
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 
 def mutaties(page: str) -> list[dict]:
-    return json.loads(shared_sample("roerdal", page))["mutaties"]
+    return json.loads(partner_sample("roerdal", page))["mutaties"]
 
 
 def translated(mutatie: dict):

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from connectors.errors import TranslationError
 from connectors.roerdal.inbound import translate
 from contracts import CanonicalEvent
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 SAMPLES = [
     mutatie
     for page in ("page-1.json", "page-2.json")
-    for mutatie in json.loads(shared_sample("roerdal", page))["mutaties"]
+    for mutatie in json.loads(partner_sample("roerdal", page))["mutaties"]
 ]
 FIELDS = sorted({name for mutatie in SAMPLES for name in mutatie} | {"reden", "nieuw"})
 

@@ -16,12 +16,12 @@ from contracts import KafkaSettings, RawMessage
 from ketenbus.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
 from tests.connectors.roerdal.conftest import StartPoller, read_topic, serve_shared_pages
 from tests.kafka_helpers import eventually
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 MUTATIES = [
     mutatie
     for page in ("page-1.json", "page-2.json")
-    for mutatie in json.loads(shared_sample("roerdal", page))["mutaties"]
+    for mutatie in json.loads(partner_sample("roerdal", page))["mutaties"]
 ]
 
 
@@ -119,11 +119,11 @@ async def test_a_crash_between_fetching_and_committing_a_page_loses_and_duplicat
 async def test_a_token_refused_mid_run_is_renewed_once_and_polling_goes_on(
     kafka: KafkaSettings, sims: PartnerSimulators, start_poller: StartPoller
 ) -> None:
-    first = sims.roerdal.add_page(shared_sample("roerdal", "page-1.json"))
+    first = sims.roerdal.add_page(partner_sample("roerdal", "page-1.json"))
     running = await start_poller(poll_interval_seconds=0.05)
     await eventually(lambda: len(sims.roerdal.feed_calls()) >= 3, within=10, what="idle polls")
     sims.roerdal.revoke_tokens()
-    sims.roerdal.add_page(shared_sample("roerdal", "page-2.json"))
+    sims.roerdal.add_page(partner_sample("roerdal", "page-2.json"))
     await eventually(lambda: running.poller.stats.messages == 3, within=10, what="page 2")
     await running.stop()
 

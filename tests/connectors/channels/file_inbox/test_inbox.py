@@ -32,7 +32,7 @@ from connectors.heuvelland import translate
 from contracts import KafkaSettings, RawMessage, ensure_topics
 from contracts.kafka import RAW_TOPIC_CONFIG
 from tests.connectors.channels.conftest import closed_port, read_all
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 FIRST = "HVL_20261126073000_0001.xml"
 SECOND = "HVL_20261127160500_0002.xml"
@@ -94,7 +94,7 @@ def listing(folder: Path) -> list[str]:
 async def test_a_complete_file_is_stored_then_moved_and_a_part_file_is_never_read(
     kafka: KafkaSettings, raw_writer: RawWriter, inbox_dir: Path
 ) -> None:
-    body = shared_sample("heuvelland", FIRST)
+    body = partner_sample("heuvelland", FIRST)
     put(inbox_dir, FIRST, body)
     put(inbox_dir, SECOND + ".part", b"<half an upload")
     taker = inbox(inbox_dir, raw_writer)
@@ -124,7 +124,7 @@ async def test_a_complete_file_is_stored_then_moved_and_a_part_file_is_never_rea
 
     # The upload completes: the renamed file is taken at the next scan.
     os.rename(inbox_dir / (SECOND + ".part"), inbox_dir / SECOND)
-    put(inbox_dir, SECOND, shared_sample("heuvelland", SECOND))
+    put(inbox_dir, SECOND, partner_sample("heuvelland", SECOND))
     (result,) = await taker.scan(LocalFolder())
     assert (result.name, result.outcome) == (SECOND, Outcome.STORED)
     assert len(await read_all(kafka, kafka.topics.raw("heuvelland"))) == 2
@@ -133,7 +133,7 @@ async def test_a_complete_file_is_stored_then_moved_and_a_part_file_is_never_rea
 async def test_the_same_content_again_under_any_name_is_not_stored_again(
     kafka: KafkaSettings, raw_writer: RawWriter, inbox_dir: Path
 ) -> None:
-    body = shared_sample("heuvelland", FIRST)
+    body = partner_sample("heuvelland", FIRST)
     taker = inbox(inbox_dir, raw_writer)
     put(inbox_dir, FIRST, body)
     await taker.scan(LocalFolder())
@@ -186,7 +186,7 @@ async def test_a_file_that_can_never_be_taken_is_rejected_with_its_reason_and_no
 async def test_a_crash_after_storing_and_before_the_marker_stores_again_with_the_same_ids(
     kafka: KafkaSettings, raw_writer: RawWriter, inbox_dir: Path
 ) -> None:
-    body = shared_sample("heuvelland", SECOND)
+    body = partner_sample("heuvelland", SECOND)
     put(inbox_dir, SECOND, body)
     with pytest.raises(Crash):
         await inbox(inbox_dir, raw_writer).scan(CrashingFolder("write_text", r"\.sha256/"))
@@ -208,7 +208,7 @@ async def test_a_crash_after_storing_and_before_the_marker_stores_again_with_the
 async def test_a_crash_after_the_marker_and_before_the_move_does_not_store_again(
     kafka: KafkaSettings, raw_writer: RawWriter, inbox_dir: Path
 ) -> None:
-    put(inbox_dir, SECOND, shared_sample("heuvelland", SECOND))
+    put(inbox_dir, SECOND, partner_sample("heuvelland", SECOND))
     with pytest.raises(Crash):
         await inbox(inbox_dir, raw_writer).scan(CrashingFolder("rename", "/inbox/"))
     assert listing(inbox_dir) == [SECOND]
@@ -224,8 +224,8 @@ async def test_kafka_not_answering_leaves_the_file_in_the_inbox(
     kafka: KafkaSettings, inbox_dir: Path
 ) -> None:
     unreachable = KafkaSettings(bootstrap_servers=f"127.0.0.1:{closed_port()}")
-    put(inbox_dir, FIRST, shared_sample("heuvelland", FIRST))
-    put(inbox_dir, SECOND, shared_sample("heuvelland", SECOND))
+    put(inbox_dir, FIRST, partner_sample("heuvelland", FIRST))
+    put(inbox_dir, SECOND, partner_sample("heuvelland", SECOND))
     writer = RawWriter(unreachable, write_timeout=0.5)
     try:
         results = await inbox(inbox_dir, writer).scan(LocalFolder())
@@ -249,23 +249,23 @@ async def test_without_part_files_a_file_is_taken_once_it_stood_still(
     taker = FileInbox(
         partner, FileInboxSettings(path=str(inbox_dir)), raw_writer, clock=lambda: now[0]
     )
-    path = put(inbox_dir, FIRST, shared_sample("heuvelland", FIRST)[:100])
+    path = put(inbox_dir, FIRST, partner_sample("heuvelland", FIRST)[:100])
 
     assert [r.outcome for r in await taker.scan(LocalFolder())] == [Outcome.WAITING]
     now[0] += 4
-    path.write_bytes(shared_sample("heuvelland", FIRST))  # still being written
+    path.write_bytes(partner_sample("heuvelland", FIRST))  # still being written
     assert [r.outcome for r in await taker.scan(LocalFolder())] == [Outcome.WAITING]
     now[0] += 4.9
     assert [r.outcome for r in await taker.scan(LocalFolder())] == [Outcome.WAITING]
     now[0] += 0.1
     assert [r.outcome for r in await taker.scan(LocalFolder())] == [Outcome.STORED]
     (record,) = await read_all(kafka, kafka.topics.raw("heuvelland"))
-    assert record.value == shared_sample("heuvelland", FIRST)
+    assert record.value == partner_sample("heuvelland", FIRST)
 
 
 def ten_mebibyte_batch() -> bytes:
     """A valid batch of exactly 10 MiB: one Bericht and incompressible padding."""
-    head = shared_sample("heuvelland", FIRST)
+    head = partner_sample("heuvelland", FIRST)
     padding = 10 * MIB - len(head) - len(b"<!--  -->\r\n")
     # Random base64 text: gzip cannot shrink it below the 2 MiB of an ordinary raw topic.
     noise = __import__("base64").b64encode(os.urandom(padding))[:padding]

@@ -27,7 +27,7 @@ from connectors.heuvelland import INBOX as HEUVELLAND
 from contracts import KafkaSettings
 from tests.connectors.channels.conftest import read_all
 from tests.kafka_helpers import eventually
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 FIRST = "HVL_20261126073000_0001.xml"
 SECOND = "HVL_20261127160500_0002.xml"
@@ -92,14 +92,14 @@ async def test_files_are_pulled_stored_and_renamed_on_the_server(
     kafka: KafkaSettings, sftp: SftpServer
 ) -> None:
     inbox = sftp.root / "heuvelland" / "inbox"
-    (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))
+    (inbox / FIRST).write_bytes(partner_sample("heuvelland", FIRST))
     (inbox / (SECOND + ".part")).write_bytes(b"<half")
     (inbox / "HVL_20261126073000_0009.xml").write_bytes(b"<!DOCTYPE x []><x/>")
 
     async with RawWriter(kafka) as writer, sftp_folder(sftp.settings) as folder:
         taker = FileInbox(HEUVELLAND, settings_for(sftp), writer)
         results = await taker.scan(folder)
-        (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))  # uploaded again
+        (inbox / FIRST).write_bytes(partner_sample("heuvelland", FIRST))  # uploaded again
         again = await taker.scan(folder)
 
     assert [(r.name, r.outcome) for r in results] == [
@@ -108,11 +108,11 @@ async def test_files_are_pulled_stored_and_renamed_on_the_server(
     ]
     assert [(r.name, r.outcome) for r in again] == [(FIRST, Outcome.DUPLICATE)]
     (record,) = await read_all(kafka, kafka.topics.raw("heuvelland"))
-    assert record.value == shared_sample("heuvelland", FIRST)
+    assert record.value == partner_sample("heuvelland", FIRST)
     assert dict(record.headers)["kb_origin"] == FIRST.encode()
     assert sorted(p.name for p in inbox.iterdir()) == [SECOND + ".part"]
     processed = sftp.root / "heuvelland" / "processed"
-    assert (processed / FIRST).read_bytes() == shared_sample("heuvelland", FIRST)
+    assert (processed / FIRST).read_bytes() == partner_sample("heuvelland", FIRST)
     assert "outcome: stored" in (processed / (FIRST + ".reason.txt")).read_text()
     assert (
         "outcome: duplicate" in (processed / "HVL_20261126073000_0001.2.xml.reason.txt").read_text()
@@ -131,11 +131,11 @@ async def test_the_runner_reconnects_after_the_server_went_away(
         run_file_inbox(HEUVELLAND, settings_for(sftp, poll_seconds=0.05), kafka, stopping)
     )
     try:
-        (inbox / FIRST).write_bytes(shared_sample("heuvelland", FIRST))
+        (inbox / FIRST).write_bytes(partner_sample("heuvelland", FIRST))
         await eventually(lambda: (processed / FIRST).exists(), what="first file processed")
 
         await sftp.stop()  # the server goes away (maintenance, a network cut)
-        (inbox / SECOND).write_bytes(shared_sample("heuvelland", SECOND))
+        (inbox / SECOND).write_bytes(partner_sample("heuvelland", SECOND))
         await sftp.start()  # same port, same host key
         await eventually(lambda: (processed / SECOND).exists(), what="second file processed")
     finally:
@@ -143,7 +143,7 @@ async def test_the_runner_reconnects_after_the_server_went_away(
         await runner
 
     values = [r.value for r in await read_all(kafka, kafka.topics.raw("heuvelland"))]
-    assert values == [shared_sample("heuvelland", FIRST), shared_sample("heuvelland", SECOND)]
+    assert values == [partner_sample("heuvelland", FIRST), partner_sample("heuvelland", SECOND)]
 
 
 async def test_a_server_with_another_host_key_is_refused(sftp: SftpServer, tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ async def test_gulpdal_over_sftp_waits_until_the_export_stood_still(
 ) -> None:
     (sftp.root / "gulpdal" / "inbox").mkdir(parents=True)
     name = "gulpdal_werkbonnen_20261126.csv"
-    (sftp.root / "gulpdal" / "inbox" / name).write_bytes(shared_sample("gulpdal", name))
+    (sftp.root / "gulpdal" / "inbox" / name).write_bytes(partner_sample("gulpdal", name))
     now = [0.0]
     settings = FileInboxSettings(path="/gulpdal/inbox", sftp=sftp.settings)
     async with RawWriter(kafka) as writer, sftp_folder(sftp.settings) as folder:
@@ -170,5 +170,5 @@ async def test_gulpdal_over_sftp_waits_until_the_export_stood_still(
         now[0] += GULPDAL.settle_seconds
         assert [r.outcome for r in await taker.scan(folder)] == [Outcome.STORED]
     (record,) = await read_all(kafka, kafka.topics.raw("gulpdal"))
-    assert record.value == shared_sample("gulpdal", name)
+    assert record.value == partner_sample("gulpdal", name)
     assert dict(record.headers)["kb_content_type"] == b"text/csv"

@@ -20,7 +20,7 @@ from connectors.channels.poller import (
 )
 from ketenbus.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
 from tests.connectors.channels.conftest import closed_port
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 PARAMS = {"max": "2"}
 
@@ -28,7 +28,7 @@ PARAMS = {"max": "2"}
 @pytest.fixture
 async def sims() -> AsyncIterator[PartnerSimulators]:
     async with PartnerSimulators() as started:
-        started.roerdal.add_page(shared_sample("roerdal", "page-1.json"))
+        started.roerdal.add_page(partner_sample("roerdal", "page-1.json"))
         yield started
 
 

@@ -7,9 +7,9 @@ import csv
 import pytest
 
 from contracts import SignalCategory, SocialSignalRaised
+from contracts.vera import REFERENTIEDATA
 from router.destinations.relaties import to_vera
 from router.destinations.relaties.mapping import NOTE_KIND, SECRET
-from tests.conftest import VERA_SPECS
 from tests.router.kit import at
 
 ORDER = "WL-2026-004711"
@@ -91,7 +91,7 @@ def test_a_partner_note_on_the_signal_is_its_own_informatieobject() -> None:
 
 
 def test_the_codes_not_in_vera_codes_are_real_referentiedata() -> None:
-    with (VERA_SPECS / "Referentiedata.csv").open(encoding="utf-8") as file:
+    with REFERENTIEDATA.open(encoding="utf-8") as file:
         rows = {(row["Soort"], row["Code"]) for row in csv.DictReader(file, delimiter=";")}
     assert ("INFORMATIEOBJECTSOORT", NOTE_KIND) in rows
     assert ("VERTROUWELIJKHEID", SECRET) in rows
