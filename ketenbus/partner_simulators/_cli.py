@@ -1,6 +1,6 @@
 """``python -m ketenbus.partner_simulators``: the partner APIs as their own process (demo).
 
-    SAMPLES=../shared/partners/samples/roerdal
+    SAMPLES=connectors/roerdal/samples
     python -m ketenbus.partner_simulators --port 8090 \
         --roerdal-page $SAMPLES/page-1.json --roerdal-page $SAMPLES/page-2.json
 

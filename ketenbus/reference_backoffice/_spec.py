@@ -2,8 +2,8 @@
 
 Routing is driven by the specs, so the back office accepts exactly what VERA
 defines: every path and method with a JSON ``requestBody`` (POST, PUT, PATCH)
-becomes an operation validated against that body schema. The spec files stay
-where they are (``shared/vera``); they are read at start, never copied.
+becomes an operation validated against that body schema. The spec files are the
+published ones in ``contracts/vera``, read at start.
 
 Two deliberate departures from the letter of the specs:
 
