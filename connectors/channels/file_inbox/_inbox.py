@@ -1,20 +1,29 @@
 """Taking files from a partner's inbox folder: each file stored once, then moved out.
 
-For each complete file (never a ``.part``), in name order:
+Not taken, but rejected unread with a reason: what is not a regular file (a symlink,
+a FIFO, a directory: moved as it is, never followed or opened) and ``..`` names. Never
+read: ``.part`` and other ``.`` names (uploads in progress). Every other file, in name
+order, once it stood still for ``settle_seconds`` and no process is seen writing it:
 
 1. checks that need no reading: size limit, the partner's name pattern, not empty;
-2. read it and take its SHA-256; if ``processed/.sha256/<digest>`` exists, the same
-   content was stored before (a re-upload, or a crash after storing): moved to
-   ``processed/`` without storing it again;
+2. read it, check that its size and time did not change meanwhile, and take its
+   SHA-256; if ``processed/.sha256/<digest>`` exists, the same content was stored
+   before (a re-upload, or a crash after storing): moved to ``processed/`` without
+   storing it again;
 3. the partner's pre-check (can it be read at all?); a refusal goes to ``rejected/``;
 4. the original bytes go to ``keten.raw.<partner>`` (one record, acks=all);
-5. the marker ``processed/.sha256/<digest>`` is written, then a reason file, then the
-   file is renamed into ``processed/``.
+5. the marker ``processed/.sha256/<digest>`` is written; the file is looked at once
+   more (changed: it stays, CHANGED, and is taken again once it stands still), then a
+   reason file, then the file is renamed into ``processed/``;
+6. for ``watch_seconds`` after, a file that changes where it was moved to (a writer
+   that was not done) is put back into the inbox and so taken again, whole.
 
 A crash anywhere leaves the file in the inbox until step 5's rename, so it is taken
 again: before step 4 nothing happened yet; between 4 and the marker it is stored a
 second time (same bytes, so the same event ids: no new effect downstream); after the
-marker it is recognised in step 2. See docs/channels/file-inbox.md.
+marker it is recognised in step 2. File names are the partner's: every log line and
+reason file shows them quoted (``repr``), so a newline in one cannot forge a line.
+See docs/channels/file-inbox.md.
 """
 
 from __future__ import annotations
@@ -310,24 +319,29 @@ class FileInbox:
         results: list[FileResult] = []
         now = self._clock()
         for target, taken in list(self._taken.items()):
+            if now >= taken.until:
+                del self._taken[target]  # watched long enough: a later change is ops' own
+                continue
             current = await folder.stat(target)
-            if current is not None and current.shape != taken.shape:
-                back = self._path(taken.name)
-                if await folder.exists(back):
-                    continue  # a new upload of that name first; put back once it is taken
-                reason = "changed after it was taken: put back into the inbox, taken again"
-                await folder.write_text(
-                    target + REASON_SUFFIX,
-                    f"outcome: {Outcome.CHANGED.value}\nreason: {reason}\n"
-                    f"file: {taken.name!r}\nat: {_now()}\n",
-                )
-                await folder.rename(target, back)
-                result = FileResult(taken.name, Outcome.CHANGED, reason, moved_to=back)
-                self._log(result, current)
-                results.append(result)
-            elif current is not None and now < taken.until:
-                continue  # unchanged: watched on
-            del self._taken[target]  # put back, gone (ops moved it), or watched long enough
+            if current is None:
+                del self._taken[target]  # ops moved or removed it
+                continue
+            if current.shape == taken.shape:
+                continue
+            back = self._path(taken.name)
+            if await folder.exists(back):
+                continue  # a new upload of that name first; put back once it is taken
+            reason = "changed after it was taken: put back into the inbox, taken again"
+            await folder.write_text(
+                target + REASON_SUFFIX,
+                f"outcome: {Outcome.CHANGED.value}\nreason: {reason}\n"
+                f"file: {taken.name!r}\nat: {_now()}\n",
+            )
+            await folder.rename(target, back)
+            del self._taken[target]
+            result = FileResult(taken.name, Outcome.CHANGED, reason, moved_to=back)
+            self._log(result, current)
+            results.append(result)
         return results
 
     def _path(self, name: str) -> str:

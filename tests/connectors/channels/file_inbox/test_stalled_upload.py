@@ -26,12 +26,14 @@ from connectors.channels.file_inbox import (
     LocalFolder,
     Outcome,
     run_file_inbox,
+    sftp_folder,
 )
 from connectors.channels.file_inbox._writers import open_for_writing
 from connectors.gulpdal import INBOX as GULPDAL
 from connectors.gulpdal import translate
 from contracts import KafkaSettings
 from tests.connectors.channels.conftest import read_all
+from tests.connectors.channels.file_inbox.conftest import SftpServer
 from tests.kafka_helpers import eventually
 from tests.samples import raw
 
@@ -221,3 +223,33 @@ def test_an_open_writer_is_seen_in_proc_and_a_reader_is_not(tmp_path: Path) -> N
         os.close(descriptor)
     assert not open_for_writing(str(path))
     assert not open_for_writing(str(tmp_path / "gone.csv"))
+
+
+async def test_over_sftp_rows_written_into_a_taken_file_are_noticed_and_stored_again(
+    kafka: KafkaSettings, writer: RawWriter, sftp: SftpServer
+) -> None:
+    """SFTP tells nothing about open handles: the watch after the move is what holds."""
+    inbox = sftp.root / "gulpdal" / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / NAME).write_bytes(FIRST_PART)
+    now = [0.0]
+    settings = FileInboxSettings(path="/gulpdal/inbox", sftp=sftp.settings, settle_seconds=0)
+    async with sftp_folder(sftp.settings) as folder:
+        taker = FileInbox(GULPDAL, settings, writer, clock=lambda: now[0])
+        assert [r.outcome for r in await taker.scan(folder)] == [Outcome.STORED]
+        moved = sftp.root / "gulpdal" / "processed" / NAME
+        with moved.open("ab") as upload:  # the stalled writer goes on, into the moved file
+            upload.write(b"".join(ROWS[4:]))
+        results = await taker.scan(folder)
+        now[0] += 3600  # watched no longer: a later change is ops' own
+        with moved.open("ab") as upload:
+            upload.write(b"\r\n")
+        assert await taker.scan(folder) == []
+
+    assert [(r.outcome, r.reason) for r in results] == [
+        (Outcome.CHANGED, "changed after it was taken: put back into the inbox, taken again"),
+        (Outcome.STORED, "stored on Kafka"),
+    ]
+    first, second = await read_all(kafka, kafka.topics.raw("gulpdal"))
+    assert (first.value, second.value) == (FIRST_PART, WHOLE)
+    assert rows_of(second.value) == 8
