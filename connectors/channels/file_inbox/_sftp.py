@@ -173,4 +173,5 @@ _TYPES = {
 
 def _failed(operation: str, exc: BaseException) -> FolderError:
     reason = getattr(exc, "reason", "") or type(exc).__name__
-    return FolderError(f"SFTP {operation} failed: {str(reason)[:120]}")
+    # The server's own text, quoted: it may echo a partner's file name.
+    return FolderError(f"SFTP {operation} failed: {str(reason)[:120]!r}")
