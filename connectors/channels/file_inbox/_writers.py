@@ -13,7 +13,8 @@ this can only hold a file back, never make one be taken, so the inbox's other ch
 (settling, the re-check before the move, watching a file after it was taken) stay.
 psutil's ``open_files()`` would do about the same by path, but is no dependency of
 the product; this is a readlink per open descriptor on the machine (about 5000 on a
-shared build machine: 17 ms), and runs only for a file about to be taken.
+shared build machine: 17 ms idle, 250 ms at a load of 13 on 2 cores), and runs
+only for a file about to be taken.
 """
 
 from __future__ import annotations
