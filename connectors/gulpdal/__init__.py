@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 INBOX = FileInboxPartner(
     partner_id=PARTNER,
-    name_pattern=re.compile(r"gulpdal_werkbonnen_\d{8}\.csv"),
+    # re.ASCII: \d is 0-9 only, never full-width or other Unicode digits.
+    name_pattern=re.compile(r"gulpdal_werkbonnen_\d{8}\.csv", re.ASCII),
     content_type="text/csv",
     max_file_bytes=10 * MIB,
     # Gulpdal's page names no .part step, and a re-run export may be written over a

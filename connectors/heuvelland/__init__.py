@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 INBOX = FileInboxPartner(
     partner_id=PARTNER,
-    name_pattern=re.compile(r"HVL_\d{14}_\d{1,6}\.xml"),
+    # re.ASCII: \d is 0-9 only, never full-width or other Unicode digits.
+    name_pattern=re.compile(r"HVL_\d{14}_\d{1,6}\.xml", re.ASCII),
     content_type="application/xml",
     max_file_bytes=10 * MIB,
     settle_seconds=0.0,  # Heuvelland uploads as .part and renames when complete

@@ -1,7 +1,8 @@
 r"""File inbox ingress: partners upload files to an SFTP server; ketenbus takes each once.
 
-    partner = FileInboxPartner("heuvelland", re.compile(r"HVL_.*\.xml"), "application/xml",
-                               max_file_bytes=10 * MIB, check=heuvelland.check)
+    partner = FileInboxPartner("heuvelland", re.compile(r"HVL_\d+\.xml", re.ASCII),
+                               "application/xml", max_file_bytes=10 * MIB,
+                               check=heuvelland.check)
     await run_file_inbox(partner, FileInboxSettings(path="/srv/sftp/heuvelland/inbox"),
                          kafka, stopping)
 
@@ -10,10 +11,12 @@ docs/channels/file-inbox.md for the guarantees and what happens on each fault.
 """
 
 from connectors.channels.file_inbox._errors import FolderError
-from connectors.channels.file_inbox._folder import Entry, Folder, LocalFolder
+from connectors.channels.file_inbox._folder import FILE, Entry, Folder, LocalFolder, kind_of
 from connectors.channels.file_inbox._inbox import (
     CHANNEL,
+    DOTDOT,
     MARKERS,
+    NOT_A_FILE,
     PART_SUFFIX,
     REASON_SUFFIX,
     SHA256_HEADER,
@@ -33,8 +36,11 @@ from connectors.channels.file_inbox._sftp import SftpFolder, SftpSettings, sftp_
 
 __all__ = [
     "CHANNEL",
+    "DOTDOT",
+    "FILE",
     "MARKERS",
     "MIB",
+    "NOT_A_FILE",
     "PART_SUFFIX",
     "REASON_SUFFIX",
     "SHA256_HEADER",
@@ -52,6 +58,7 @@ __all__ = [
     "SftpFolder",
     "SftpSettings",
     "ensure_raw_topic",
+    "kind_of",
     "no_check",
     "open_folder",
     "raw_record_limit",

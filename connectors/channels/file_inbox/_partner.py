@@ -30,7 +30,9 @@ class FileInboxPartner:
 
     partner_id: str
     name_pattern: re.Pattern[str]
-    """Names the partner uses; any other file is rejected with the pattern as reason."""
+    """Names the partner uses; any other file is rejected with the pattern as reason.
+    Compiled with ``re.ASCII``: without it ``\\d`` also matches full-width and other
+    Unicode digits (``１２``), names the partner never makes."""
     content_type: str
     max_file_bytes: int
     settle_seconds: float = 0.0
@@ -38,6 +40,12 @@ class FileInboxPartner:
     that uploads as ``.part`` and renames when complete."""
     check: FileCheck = no_check
     message_key: FileKey | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name_pattern.flags & re.ASCII:
+            raise ValueError(
+                f"the name pattern of {self.partner_id} must be compiled with re.ASCII"
+            )
 
     def key(self, name: str, body: bytes) -> bytes | None:
         if self.message_key is None:

@@ -32,6 +32,13 @@ class FileInboxSettings(BaseModel):
         description="A file is taken once its size and time stood still this long "
         "(for uploads without .part); default: the partner's.",
     )
+    watch_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How long a file is watched after it was taken: one that changes "
+        "in that time (its writer was not done) is put back into the inbox and taken "
+        "again; 0: not watched.",
+    )
     max_file_bytes: int | None = Field(
         default=None,
         gt=0,

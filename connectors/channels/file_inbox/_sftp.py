@@ -18,7 +18,7 @@ import asyncssh
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from connectors.channels.file_inbox._errors import FolderError
-from connectors.channels.file_inbox._folder import Entry
+from connectors.channels.file_inbox._folder import FILE, Entry, kind_of
 
 _FAILURES = (asyncssh.Error, asyncssh.SFTPError, OSError, TimeoutError, EOFError)
 
@@ -83,22 +83,36 @@ class SftpFolder:
     def __init__(self, client: asyncssh.SFTPClient) -> None:
         self._client = client
 
-    async def list_files(self, directory: str) -> list[Entry]:
+    async def list_entries(self, directory: str) -> list[Entry]:
         try:
             names = await self._client.readdir(directory)
         except _FAILURES as exc:
             raise _failed("list", exc) from exc
         return [
-            Entry(name.filename, name.attrs.size or 0, float(name.attrs.mtime or 0))
+            _entry(name.filename, name.attrs)
             for name in names
-            if isinstance(name.filename, str)
-            and name.attrs.permissions is not None
-            and stat.S_ISREG(name.attrs.permissions)
+            if isinstance(name.filename, str) and name.filename not in (".", "..")
         ]
+
+    async def stat(self, path: str) -> Entry | None:
+        try:
+            attrs = await self._client.lstat(path)
+        except asyncssh.SFTPNoSuchFile:
+            return None
+        except _FAILURES as exc:
+            raise _failed("stat", exc) from exc
+        return _entry(posixpath.basename(path), attrs)
+
+    async def writing(self, path: str) -> bool:
+        return False  # SFTP tells nothing about other sessions' open handles
 
     async def read(self, path: str, limit: int) -> bytes:
         try:
             async with self._client.open(path, "rb", encoding=None) as handle:
+                # The server opens by path and follows a symlink swapped in after the
+                # listing: what was opened must still be a regular file.
+                if kind_of((await handle.stat()).permissions) != FILE:
+                    raise FolderError("SFTP read failed: not a regular file")
                 data = await handle.read(limit)
         except _FAILURES as exc:
             raise _failed("read", exc) from exc
@@ -127,7 +141,7 @@ class SftpFolder:
             # SFTP rename refuses an existing target on OpenSSH but not on every server:
             # check first (one ingress per inbox writes there).
             if await self._client.lexists(target):
-                raise FolderError(f"rename failed: {posixpath.basename(target)} exists")
+                raise FolderError(f"SFTP rename failed: {posixpath.basename(target)!r} exists")
             await self._client.rename(source, target)
         except _FAILURES as exc:
             raise _failed("rename", exc) from exc
@@ -139,6 +153,25 @@ class SftpFolder:
             raise _failed("mkdir", exc) from exc
 
 
+def _entry(name: str, attrs: asyncssh.SFTPAttrs) -> Entry:
+    mode = attrs.permissions
+    if mode is None or not stat.S_IFMT(mode):
+        mode = _TYPES.get(attrs.type)  # a server that sends the type, not the mode bits
+    return Entry(name, attrs.size or 0, float(attrs.mtime or 0), kind_of(mode))
+
+
+_TYPES = {
+    asyncssh.FILEXFER_TYPE_REGULAR: stat.S_IFREG,
+    asyncssh.FILEXFER_TYPE_DIRECTORY: stat.S_IFDIR,
+    asyncssh.FILEXFER_TYPE_SYMLINK: stat.S_IFLNK,
+    asyncssh.FILEXFER_TYPE_SOCKET: stat.S_IFSOCK,
+    asyncssh.FILEXFER_TYPE_CHAR_DEVICE: stat.S_IFCHR,
+    asyncssh.FILEXFER_TYPE_BLOCK_DEVICE: stat.S_IFBLK,
+    asyncssh.FILEXFER_TYPE_FIFO: stat.S_IFIFO,
+}
+
+
 def _failed(operation: str, exc: BaseException) -> FolderError:
     reason = getattr(exc, "reason", "") or type(exc).__name__
-    return FolderError(f"SFTP {operation} failed: {str(reason)[:120]}")
+    # The server's own text, quoted: it may echo a partner's file name.
+    return FolderError(f"SFTP {operation} failed: {str(reason)[:120]!r}")

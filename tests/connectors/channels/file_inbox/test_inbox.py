@@ -46,6 +46,7 @@ class CrashingFolder(LocalFolder):
     """A local folder that dies once at the first operation whose path matches."""
 
     def __init__(self, operation: str, path_pattern: str) -> None:
+        super().__init__()
         self.operation = operation
         self.pattern = re.compile(path_pattern)
         self.crashed = False
@@ -149,7 +150,7 @@ async def test_the_same_content_again_under_any_name_is_not_stored_again(
     assert "HVL_20261126073000_0001.2.xml" in listing(processed)
     reason = (processed / "HVL_20261126080000_0007.xml.reason.txt").read_text()
     assert "outcome: duplicate" in reason
-    assert f"first stored:\n  file: {FIRST}\n" in reason
+    assert f"first stored:\n  file: {FIRST!r}\n" in reason
 
 
 async def test_a_file_that_can_never_be_taken_is_rejected_with_its_reason_and_not_stored(
@@ -244,7 +245,11 @@ async def test_without_part_files_a_file_is_taken_once_it_stood_still(
 ) -> None:
     now = [1000.0]
     partner = FileInboxPartner(
-        "heuvelland", re.compile(r".*\.xml"), "application/xml", 10 * MIB, settle_seconds=5
+        "heuvelland",
+        re.compile(r".*\.xml", re.ASCII),
+        "application/xml",
+        10 * MIB,
+        settle_seconds=5,
     )
     taker = FileInbox(
         partner, FileInboxSettings(path=str(inbox_dir)), raw_writer, clock=lambda: now[0]
