@@ -93,7 +93,7 @@ EXPECTED = {
 }
 
 
-async def test_shared_samples_reach_the_maintenance_system_as_the_mapping_prescribes(
+async def test_the_interface_samples_reach_the_maintenance_system_as_the_mapping_prescribes(
     pipeline: Pipeline, backoffice
 ) -> None:
     for name in SAMPLES:

@@ -290,7 +290,7 @@ def test_a_file_that_cannot_be_read_raises_a_typed_error(body: bytes, match: str
         translate(raw("heuvelland", body, "file"))
 
 
-def test_check_accepts_the_shared_samples() -> None:
+def test_check_accepts_every_sample() -> None:
     assert check(FIRST, partner_sample("heuvelland", FIRST)) is None
     assert check(SECOND, partner_sample("heuvelland", SECOND)) is None
     assert check("x.xml", b"<x>") == "UnreadableMessage: not well-formed XML at line 1, column 3"

@@ -33,7 +33,7 @@ from connectors.heuvelland import INBOX as HEUVELLAND
 from contracts import KafkaSettings
 from tests.connectors.channels.conftest import read_all
 from tests.connectors.channels.file_inbox.conftest import SftpServer, settings_for
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 FIRST = "HVL_20261126073000_0001.xml"
 FORGED = "HVL_20261207010000_0001.xml\n2026-12-07 01:00:00 CRITICAL fake: database wiped"
@@ -87,7 +87,7 @@ async def test_a_newline_in_a_name_is_quoted_on_one_line_in_the_log_and_the_reas
     inbox_dir: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    (inbox_dir / FORGED).write_bytes(shared_sample("heuvelland", FIRST))
+    (inbox_dir / FORGED).write_bytes(partner_sample("heuvelland", FIRST))
 
     with caplog.at_level(logging.INFO, logger="connectors.channels.file_inbox"):
         (result,) = await taker(inbox_dir, writer).scan(LocalFolder())
@@ -111,10 +111,10 @@ async def test_full_width_digits_do_not_match_a_partners_name_pattern(
     gulpdal = tmp_path / "gulpdal" / "inbox"
     for inbox in (heuvelland, gulpdal):
         inbox.mkdir(parents=True)
-    (heuvelland / FULL_WIDTH).write_bytes(shared_sample("heuvelland", FIRST))
+    (heuvelland / FULL_WIDTH).write_bytes(partner_sample("heuvelland", FIRST))
     gulpdal_name = "gulpdal_werkbonnen_２０２６１１２６.csv"
     (gulpdal / gulpdal_name).write_bytes(
-        shared_sample("gulpdal", "gulpdal_werkbonnen_20261126.csv")
+        partner_sample("gulpdal", "gulpdal_werkbonnen_20261126.csv")
     )
 
     (hvl,) = await taker(heuvelland, writer).scan(LocalFolder())
@@ -141,7 +141,7 @@ async def test_a_symlink_a_fifo_a_directory_and_dotdot_names_are_rejected_never_
 ) -> None:
     secret = tmp_path / "outside" / "HVL_20261126073000_0001.xml"  # a valid batch
     secret.parent.mkdir()
-    secret.write_bytes(shared_sample("heuvelland", FIRST))
+    secret.write_bytes(partner_sample("heuvelland", FIRST))
     os.symlink(secret, inbox_dir / "HVL_20261207010000_0001.xml")
     os.mkfifo(inbox_dir / "HVL_20261207010000_0002.xml")
     (inbox_dir / "HVL_20261207010000_0003.xml").mkdir()
@@ -169,7 +169,7 @@ async def test_a_symlink_a_fifo_a_directory_and_dotdot_names_are_rejected_never_
     link = rejected / "HVL_20261207010000_0001.xml"
     assert link.is_symlink()
     assert os.readlink(link) == str(secret)
-    assert secret.read_bytes() == shared_sample("heuvelland", FIRST)  # the target stays put
+    assert secret.read_bytes() == partner_sample("heuvelland", FIRST)  # the target stays put
     assert stat.S_ISFIFO(os.lstat(rejected / "HVL_20261207010000_0002.xml").st_mode)
     assert (rejected / "HVL_20261207010000_0003.xml" / FIRST).is_file()
     for result in results:
@@ -188,7 +188,7 @@ async def test_over_sftp_a_symlink_a_fifo_a_directory_and_dotdot_names_are_rejec
 ) -> None:
     inbox = sftp.root / "heuvelland" / "inbox"
     secret = tmp_path / "outside.xml"
-    secret.write_bytes(shared_sample("heuvelland", FIRST))
+    secret.write_bytes(partner_sample("heuvelland", FIRST))
     os.symlink(secret, inbox / "HVL_20261207010000_0001.xml")
     os.mkfifo(inbox / "HVL_20261207010000_0002.xml")
     (inbox / "HVL_20261207010000_0003.xml").mkdir()
