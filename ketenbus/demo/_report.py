@@ -18,6 +18,7 @@ from ketenbus.demo._collect import Outcome
 from ketenbus.demo._feed import Sent
 
 MASK = "•••"
+PSEUDONYM_SHOWN = 16  # of 64 hex digits: enough to see which records share an order
 HEUVELLAND_NS = "{urn:heuvelland:onderhoud:1.2}"
 
 
@@ -86,8 +87,9 @@ def _onderhoud(
     console: Console, received: list[dict[str, Any]], partner_of: dict[str, str]
 ) -> None:
     table = _table(
-        "onderhoud (VERA OHD): statuses, appointments, hours, materials",
-        "order", "from", "call", "status", "appointment / dates", "hours", "materials",
+        "onderhoud (VERA OHD): statuses, appointments, hours, materials "
+        "(each a PATCH /onderhoudsorders/<order>)",
+        "order", "from", "status", "appointment / dates", "hours", "materials",
     )  # fmt: skip
     for call in sorted(received, key=lambda c: (c["resource_id"] or "", c["seq"])):
         body = call["body"]
@@ -96,7 +98,6 @@ def _onderhoud(
         table.add_row(
             str(call["resource_id"]),
             partner_of.get(call["referentienummer"], "?"),
-            call["method"],
             _status(body),
             "\n".join(_dates(body)),
             "\n".join(f"{s['aantal']} {s['meeteenheid']['code']}" for s in _of(spent, "WER")),
@@ -194,16 +195,20 @@ def _masked(item: dict[str, Any]) -> str:
 
 def _dwh(console: Console, records: list[dict[str, Any]], counts: list[dict[str, Any]]) -> None:
     table = _table(
-        "the warehouse: keten.dwh.v1 read read_committed (order and unit are pseudonyms, "
-        "HMAC-SHA256, shown as they are)",
+        "the warehouse: keten.dwh.v1, read read_committed (order and unit: the records' "
+        f"HMAC-SHA256 pseudonyms, their first {PSEUDONYM_SHOWN} of 64 hex digits shown)",
         "type", "order", "partner", "occurred at", "status", "the rest",
     )  # fmt: skip
     shown = {"id", "type", "order", "partner", "occurred_at", "status"}
     for record in sorted(records, key=lambda r: (str(r.get("partner")), str(r["occurred_at"]))):
-        rest = ", ".join(f"{k}={v}" for k, v in record.items() if k not in shown)
+        rest = ", ".join(
+            f"{k}={_pseudonym(v) if k == 'unit' else v}"
+            for k, v in record.items()
+            if k not in shown
+        )
         table.add_row(
             record["type"],
-            record["order"],
+            _pseudonym(record["order"]),
             str(record.get("partner", "")),
             str(record["occurred_at"]),
             str(record.get("status") or ""),
@@ -222,6 +227,10 @@ def _dwh(console: Console, records: list[dict[str, Any]], counts: list[dict[str,
             str(count["count"]),
         )
     console.print(signals)
+
+
+def _pseudonym(value: Any) -> str:
+    return f"{str(value)[:PSEUDONYM_SHOWN]}…"
 
 
 def _outbound(
@@ -266,8 +275,11 @@ def _contact(contact: dict[str, Any] | None) -> str:
     return f"{MASK} (name and phone handed over, not printed)"
 
 
+NO_WRAP = {"order", "from", "to", "type", "status", "month", "category", "soort"}
+
+
 def _table(title: str, *columns: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in NO_WRAP)
     return table
