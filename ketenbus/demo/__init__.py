@@ -25,14 +25,21 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from aiokafka.errors import KafkaError
 from rich.console import Console
 
-from contracts.kafka import delete_prefixed_topics
+from contracts.kafka import KafkaSettings, delete_prefixed_topics
 from ketenbus.demo._collect import wait_for_everything
 from ketenbus.demo._feed import drop_files, produce_workorders, roerdal_pages, send_webhooks
 from ketenbus.demo._report import print_outcome, print_sent, print_verdict
-from ketenbus.demo._stack import DEMO_DIR, DemoError, start_stack, wait_until_answering
-from ketenbus.local_kafka import LocalKafka
+from ketenbus.demo._stack import (
+    DEMO_DIR,
+    DemoError,
+    run_prefix,
+    start_stack,
+    wait_until_answering,
+)
+from ketenbus.local_kafka import LocalKafka, LocalKafkaError
 
 __all__ = ["run_demo"]
 
@@ -47,23 +54,30 @@ def run_demo(*, vera_specs: Path, keep_kafka: bool) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     broker = LocalKafka.from_env()
     kafka_was_running = broker.pid() is not None and broker.is_ready()
-    with console.status("starting the local Kafka (first run fetches its jars)..."):
-        broker.start()
+    try:
+        with console.status("starting the local Kafka (first run fetches its jars)..."):
+            broker.start()
+    except LocalKafkaError as exc:
+        console.print(f"[bold red]demo failed:[/] kafka: {exc}")
+        return 1
     kafka_ready = time.monotonic()
     console.print(f"[green]kafka[/] ready on {broker.bootstrap_servers}")
+    kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_prefix=run_prefix())
     try:
-        with ExitStack() as processes:
-            stack = start_stack(processes, console, broker.bootstrap_servers, vera_specs)
-            # Files and work orders wait for their readers, so they go while the
-            # processes start; the webhook must answer first.
-            durable = [*drop_files(stack), roerdal_pages(), *produce_workorders(stack.kafka)]
-            with console.status("waiting for the processes to start..."):
-                wait_until_answering(stack)
-            running = time.monotonic()
-            sent = send_webhooks(stack) + durable
-            outcome = wait_for_everything(stack, console, WAIT_SECONDS)
-            arrived = time.monotonic()
-        asyncio.run(delete_prefixed_topics(stack.kafka))  # the run's own, nothing else
+        try:
+            with ExitStack() as processes:
+                stack = start_stack(processes, console, kafka, vera_specs)
+                # Files and work orders wait for their readers, so they go while the
+                # processes start; the webhook must answer first.
+                durable = [*drop_files(stack), roerdal_pages(), *produce_workorders(kafka)]
+                with console.status("waiting for the processes to start..."):
+                    wait_until_answering(stack)
+                running = time.monotonic()
+                sent = send_webhooks(stack) + durable
+                outcome = wait_for_everything(stack, console, WAIT_SECONDS)
+                arrived = time.monotonic()
+        finally:
+            _delete_topics(console, kafka)
         print_sent(console, sent, outcome.roerdal_calls)
         print_outcome(console, outcome)
         console.print(
@@ -78,3 +92,11 @@ def run_demo(*, vera_specs: Path, keep_kafka: bool) -> int:
     finally:
         if not keep_kafka and not kafka_was_running:
             broker.stop()
+
+
+def _delete_topics(console: Console, kafka: KafkaSettings) -> None:
+    """The run's own topics (its prefix), nothing else: the next run starts clean."""
+    try:
+        asyncio.run(delete_prefixed_topics(kafka))
+    except (KafkaError, OSError) as exc:
+        console.print(f"could not delete the topics {kafka.topic_prefix}*: {type(exc).__name__}")

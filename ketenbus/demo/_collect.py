@@ -49,7 +49,8 @@ class Outcome:
 
 def wait_for_everything(stack: Stack, console: Console, timeout: float) -> Outcome:
     """Until everything the samples make has arrived, a call was refused as invalid
-    VERA (it goes to the dead letters and never arrives), or ``timeout`` passed."""
+    VERA (it goes to the dead letters and never arrives), a process ended, or
+    ``timeout`` passed."""
     return asyncio.run(_wait(stack, console, time.monotonic() + timeout))
 
 
@@ -60,6 +61,9 @@ async def _wait(stack: Stack, console: Console, deadline: float) -> Outcome:
                 outcome = await _read(stack, client)
                 outcome.missing = _missing(outcome)
                 if not outcome.missing or outcome.invalid_calls:
+                    return outcome
+                if exited := stack.exited():
+                    outcome.missing += exited
                     return outcome
                 if time.monotonic() >= deadline:
                     return outcome

@@ -48,14 +48,28 @@ class Stack:
     webhook_url: str
     webhook_secret: str
     partner_dirs: dict[str, Path]  # heuvelland, gulpdal: the inboxes; heuvelland-outbox
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def exited(self) -> list[str]:
+        """The processes that ended although the demo still needs them, with their logs."""
+        return [
+            f"{name} exited with {popen.returncode} (see {DEMO_DIR / name}.log)"
+            for name, popen in self.processes.items()
+            if popen.poll() is not None
+        ]
 
     @property
     def heuvelland_outbox(self) -> Path:
         return self.partner_dirs["heuvelland-outbox"]
 
 
+def run_prefix() -> str:
+    """A topic prefix of this run's own: its topics, groups and transactional ids."""
+    return f"demo{time.strftime('%Y%m%d%H%M%S')}{uuid.uuid4().hex[:4]}."
+
+
 def start_stack(
-    processes: ExitStack, console: Console, bootstrap_servers: str, vera_specs: Path
+    processes: ExitStack, console: Console, kafka: KafkaSettings, vera_specs: Path
 ) -> Stack:
     """Start every process of the demo (stopped when ``processes`` closes), without
     waiting for them: see ``wait_until_answering``."""
@@ -64,13 +78,17 @@ def start_stack(
     keys = {system: secrets.token_hex(16) for system in SYSTEMS}
     webhook_secret, maasdal_token = secrets.token_hex(32), secrets.token_hex(16)
     roerdal_secret = secrets.token_hex(16)
-    prefix = f"demo{time.strftime('%Y%m%d%H%M%S')}{uuid.uuid4().hex[:4]}."
     backoffice_url = f"http://127.0.0.1:{ports['backoffice']}"
     simulators_url = f"http://127.0.0.1:{ports['simulators']}"
     config = DEMO_DIR / "ketenbus.toml"
     config.write_text(
         _config(
-            bootstrap_servers, prefix, ports["webhook"], backoffice_url, simulators_url, folders
+            kafka.bootstrap_servers,
+            kafka.topic_prefix,
+            ports["webhook"],
+            backoffice_url,
+            simulators_url,
+            folders,
         )
     )
     env = {
@@ -94,24 +112,31 @@ def start_stack(
     commands |= {
         name: ["-m", "ketenbus", "--config", str(config), name] for name in KETENBUS_PROCESSES
     }
-    for name, args in commands.items():
-        processes.enter_context(_Process(console, name, args, env))
+    started = {
+        n: processes.enter_context(_Process(console, n, a, env)) for n, a in commands.items()
+    }
+    # Runs first (last in): every process told to stop at once, then each one awaited.
+    processes.callback(_stop_all, list(started.values()))
     return Stack(
-        kafka=KafkaSettings(bootstrap_servers=bootstrap_servers, topic_prefix=prefix),
+        kafka=kafka,
         backoffice_url=backoffice_url,
         simulators_url=simulators_url,
         webhook_url=f"http://127.0.0.1:{ports['webhook']}",
         webhook_secret=webhook_secret,
         partner_dirs=folders,
+        processes=started,
     )
 
 
 def wait_until_answering(stack: Stack) -> None:
     """Until the servers answer (the back office, the simulators, the webhook); the
     Kafka consumers need no waiting: their groups start from the beginning."""
-    _wait_answering(f"{stack.backoffice_url}/_control/health")
-    _wait_answering(f"{stack.simulators_url}/roerdal/_control/calls")
-    _wait_answering(f"{stack.webhook_url}/health")
+    for url in (
+        f"{stack.backoffice_url}/_control/health",
+        f"{stack.simulators_url}/roerdal/_control/calls",
+        f"{stack.webhook_url}/health",
+    ):
+        _wait_answering(stack, url)
 
 
 def _fresh_partner_folders() -> dict[str, Path]:
@@ -213,9 +238,17 @@ class _Process:
         self.log.close()
 
 
-def _wait_answering(url: str, timeout: float = 90.0) -> None:
+def _stop_all(started: list[subprocess.Popen[bytes]]) -> None:
+    for popen in started:
+        if popen.poll() is None:
+            popen.terminate()
+
+
+def _wait_answering(stack: Stack, url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if exited := stack.exited():
+            raise DemoError("; ".join(exited))
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -31,17 +32,15 @@ PERSONAL = [
 ]
 
 
-def test_the_demo_feeds_every_partner_and_every_call_is_valid_vera(
-    local_kafka: LocalKafka,
-) -> None:
+def run_demo(broker: LocalKafka, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "KETENBUS_KAFKA_PORT": str(local_kafka.port),
-        "KETENBUS_KAFKA_CONTROLLER_PORT": str(local_kafka.controller_port),
+        "KETENBUS_KAFKA_PORT": str(broker.port),
+        "KETENBUS_KAFKA_CONTROLLER_PORT": str(broker.controller_port),
         "COLUMNS": "200",  # rich's width without a terminal: no table cell folded mid-word
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "ketenbus", "demo"],
+    return subprocess.run(
+        [sys.executable, "-m", "ketenbus", "demo", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -49,6 +48,12 @@ def test_the_demo_feeds_every_partner_and_every_call_is_valid_vera(
         timeout=300,
         check=False,
     )
+
+
+def test_the_demo_feeds_every_partner_and_every_call_is_valid_vera(
+    local_kafka: LocalKafka,
+) -> None:
+    result = run_demo(local_kafka)
     out = result.stdout
     assert result.returncode == 0, out[-4000:] + result.stderr[-4000:]
 
@@ -82,11 +87,38 @@ def test_the_demo_feeds_every_partner_and_every_call_is_valid_vera(
     assert verdict is not None, last
     assert int(verdict[1]) >= 17
 
+    assert still_running(out) == []
+
     # The run's topics were its own and are gone, so the next run starts clean.
     config = tomllib.loads((PROJECT_ROOT / "var" / "demo" / "ketenbus.toml").read_text())
     prefix = config["kafka"]["topic_prefix"]
     assert prefix.startswith("demo")
     assert asyncio.run(topics_named(local_kafka, prefix)) == []
+
+
+def test_a_process_that_cannot_start_is_named_and_everything_is_stopped(
+    local_kafka: LocalKafka, tmp_path: Path
+) -> None:
+    result = run_demo(local_kafka, "--vera-specs", str(tmp_path))  # no OHD.yaml, no BRG.yaml
+
+    assert result.returncode == 1
+    assert "demo failed: backoffice exited with 2 (see " in result.stdout
+    assert "OHD.yaml not found" in (PROJECT_ROOT / "var" / "demo" / "backoffice.log").read_text()
+    assert still_running(result.stdout) == []
+
+
+def still_running(out: str) -> list[str]:
+    """The demo's processes (from its "<name> started (pid N)" lines) that still run."""
+    started = re.findall(r"^(\S+) started \(pid (\d+)\)$", out, flags=re.MULTILINE)
+    assert len(started) == 7, out[:2000]
+    running = []
+    for name, pid in started:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            continue
+        running.append(name)
+    return running
 
 
 def row_with(out: str, *cells: str) -> bool:
