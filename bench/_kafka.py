@@ -10,9 +10,9 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import KafkaRecord, KafkaSettings
+from contracts.kafka import delete_prefixed_topics
 
 _BATCH_BYTES = 512 * 1024
 
@@ -72,12 +72,4 @@ async def delete_topics(kafka: KafkaSettings, prefix: str) -> list[str]:
     """Delete every topic named with the benchmark's own ``prefix`` (and nothing else)."""
     if not prefix.startswith("bench"):
         raise ValueError("only the benchmark's own topics (prefix 'bench...') are deleted")
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-    await admin.start()
-    try:
-        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
-        if names:
-            await admin.delete_topics(names)
-        return names
-    finally:
-        await admin.close()
+    return await delete_prefixed_topics(kafka.model_copy(update={"topic_prefix": prefix}))

@@ -73,3 +73,21 @@ async def ensure_topics(
             await admin.create_topics(new_topics)
     finally:
         await admin.close()
+
+
+async def delete_prefixed_topics(settings: KafkaSettings) -> list[str]:
+    """Delete every topic named with ``settings.topic_prefix`` (a run's own topics: the
+    demo's, the benchmark's) and nothing else; returns their names."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    if not settings.topic_prefix:
+        raise ValueError("no topic prefix: that would be every topic of the cluster")
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        names = [n for n in await admin.list_topics() if n.startswith(settings.topic_prefix)]
+        if names:
+            await admin.delete_topics(names)
+        return names
+    finally:
+        await admin.close()

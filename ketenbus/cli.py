@@ -153,7 +153,8 @@ def demo(
     ] = SPECS_DIR,
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
 ) -> None:
-    """Run the whole flow once: Maasdal's messages in, the maintenance system's calls out."""
+    """Run the whole chain once: every partner in, every destination and both outbound
+    targets out, every call checked against VERA (docs/demo.md)."""
     from ketenbus.demo import run_demo
 
     raise typer.Exit(run_demo(vera_specs=vera_specs, keep_kafka=keep_kafka))
