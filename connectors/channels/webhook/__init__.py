@@ -6,10 +6,13 @@
 See docs/channels/webhook.md for the guarantees, the answers and the signature scheme.
 """
 
-from connectors.channels.webhook._app import CHANNEL, RETRY_AFTER_SECONDS, create_webhook_app
+from connectors.channels.webhook._app import CHANNEL, WebhookLimits, create_webhook_app
 from connectors.channels.webhook._partner import (
+    DEFAULT_CONTENT_TYPES,
     DEFAULT_MAX_BODY_BYTES,
+    RETRY_AFTER_SECONDS,
     MessageKey,
+    WebhookEndpoint,
     WebhookPartner,
     json_key,
     no_key,
@@ -19,9 +22,12 @@ from connectors.channels.webhook._signature import sign, verify_signature
 
 __all__ = [
     "CHANNEL",
+    "DEFAULT_CONTENT_TYPES",
     "DEFAULT_MAX_BODY_BYTES",
     "RETRY_AFTER_SECONDS",
     "MessageKey",
+    "WebhookEndpoint",
+    "WebhookLimits",
     "WebhookPartner",
     "WebhookServer",
     "create_webhook_app",
