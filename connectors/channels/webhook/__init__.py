@@ -18,7 +18,12 @@ from connectors.channels.webhook._partner import (
     no_key,
 )
 from connectors.channels.webhook._server import WebhookServer
-from connectors.channels.webhook._signature import sign, verify_signature
+from connectors.channels.webhook._signature import (
+    SignatureHeader,
+    check_signature_header,
+    sign,
+    verify_signature,
+)
 
 __all__ = [
     "CHANNEL",
@@ -26,10 +31,12 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "RETRY_AFTER_SECONDS",
     "MessageKey",
+    "SignatureHeader",
     "WebhookEndpoint",
     "WebhookLimits",
     "WebhookPartner",
     "WebhookServer",
+    "check_signature_header",
     "create_webhook_app",
     "json_key",
     "no_key",

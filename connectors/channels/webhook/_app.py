@@ -31,9 +31,9 @@ from starlette.routing import Route
 from connectors.channels.errors import BodyTooLarge, RawStoreError, SignatureError
 from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook._budget import BodyBudget
-from connectors.channels.webhook._openapi import webhook_openapi
 from connectors.channels.webhook._partner import RETRY_AFTER_SECONDS, WebhookPartner
 from connectors.channels.webhook._signature import SignatureHeader, check_signature_header
+from connectors.channels.webhook.openapi import webhook_openapi
 from contracts.raw import RawMessage
 
 log = logging.getLogger(__name__)
