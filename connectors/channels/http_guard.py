@@ -33,6 +33,7 @@ import logging
 import resource
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -57,6 +58,9 @@ _REFUSED = (
 
 #: What asyncio says when ``accept()`` fails with EMFILE/ENFILE/ENOBUFS/ENOMEM.
 _ACCEPT_OUT_OF_RESOURCES = "socket.accept() out of system resource"
+
+ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object]
+"""What ``loop.set_exception_handler`` takes."""
 
 #: Descriptors the rest of the process needs besides its connections (Kafka, logs).
 _OTHER_DESCRIPTORS = 64
@@ -102,10 +106,11 @@ def ensure_descriptors(limits: HttpLimits) -> None:
         if hard == resource.RLIM_INFINITY or hard >= needed:
             resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
             return
+        room = hard - (needed - limits.max_connections)
+        advice = f"lower max_connections to at most {room} or " if room >= 1 else ""
         raise DescriptorLimitError(
             f"max_connections={limits.max_connections} needs {needed} file descriptors but "
-            f"this process may open {hard} (ulimit -n): lower max_connections to at most "
-            f"{max(1, hard - needed + limits.max_connections)} or raise the limit"
+            f"this process may open {hard}: {advice}raise the limit (ulimit -n) to {needed}"
         )
 
 
@@ -170,7 +175,7 @@ class ConnectionGuard:
             self.limits.max_connections,
         )
 
-    def exception_handler(self, previous: Any) -> Any:
+    def exception_handler(self, previous: ExceptionHandler | None) -> ExceptionHandler:
         """An event-loop exception handler that counts failed ``accept()`` calls
         (out of descriptors) instead of logging a traceback for each one."""
 

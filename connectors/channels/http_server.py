@@ -23,6 +23,7 @@ from starlette.types import ASGIApp
 
 from connectors.channels.http_guard import (
     ConnectionGuard,
+    ExceptionHandler,
     HttpLimits,
     ensure_descriptors,
     guarded_protocol,
@@ -66,7 +67,8 @@ class EmbeddedHttpServer:
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
         self._guard: ConnectionGuard | None = None
-        self._previous_handler: object = None
+        self._previous_handler: ExceptionHandler | None = None
+        self._handler: ExceptionHandler | None = None
 
     @property
     def port(self) -> int:
@@ -110,7 +112,8 @@ class EmbeddedHttpServer:
         self._guard = ConnectionGuard(self.limits, self._name)
         loop = asyncio.get_running_loop()
         self._previous_handler = loop.get_exception_handler()
-        loop.set_exception_handler(self._guard.exception_handler(self._previous_handler))
+        self._handler = self._guard.exception_handler(self._previous_handler)
+        loop.set_exception_handler(self._handler)
         config = uvicorn.Config(
             self.app,
             http=guarded_protocol(self._guard),
@@ -144,7 +147,10 @@ class EmbeddedHttpServer:
         finally:
             if self._guard is not None:
                 self._guard.report()
-                asyncio.get_running_loop().set_exception_handler(self._previous_handler)  # type: ignore[arg-type]
+                loop = asyncio.get_running_loop()
+                # Only ours: servers in one loop may stop in another order than they started.
+                if loop.get_exception_handler() is self._handler:
+                    loop.set_exception_handler(self._previous_handler)
                 self._guard = None
             self._server = None
             self._task = None

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from connectors.channels import RawWriter
+from connectors.channels.http_guard import HttpLimits
 from connectors.channels.webhook import WebhookLimits, WebhookServer, create_webhook_app, sign
 from connectors.channels.webhook._budget import BodyBudget
 from contracts.kafka import KafkaSettings
@@ -260,3 +261,53 @@ async def test_a_body_that_does_not_arrive_in_time_is_408(
 
 def sign_header(body: bytes) -> dict[str, str]:
     return {SIGNATURE_HEADER: sign(body, SECRET, NOW)}
+
+
+async def test_at_the_limit_with_every_connection_busy_a_new_one_is_refused_503(
+    writer: RawWriter, kafka: KafkaSettings
+) -> None:
+    """Two connections that are serving requests cannot be made room for: the third is
+    told 503 at once (before any of its request is read); once they are done, it fits."""
+    app = create_webhook_app({"maasdal": MAASDAL}, writer, clock=lambda: NOW)
+    async with (
+        WebhookServer(app, limits=HttpLimits(max_connections=2)) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=20) as client,
+    ):
+        await _two_busy_then_a_third(client, app.state.body_budget, kafka)
+
+
+async def _two_busy_then_a_third(
+    client: httpx.AsyncClient, budget: BodyBudget, kafka: KafkaSettings
+) -> None:
+    bodies = [orjson.dumps({"opdrachtnummer": f"WO-{i}", "pad": "p" * 1000}) for i in range(3)]
+
+    def head(body: bytes) -> str:
+        return post_head(
+            client.base_url.host,
+            json_type(),
+            f"Content-Length: {len(body)}",
+            f"{SIGNATURE_HEADER}: {sign(body, SECRET, NOW)}",
+        )
+
+    busy = [
+        asyncio.create_task(exchange(client, head(b), b[:100], b[100:], hold=3)) for b in bodies[:2]
+    ]
+    both = len(bodies[0]) + len(bodies[1])
+    await eventually(lambda: budget.held == both, within=5, what="both heads in")
+    reader, third = await asyncio.open_connection(client.base_url.host, client.base_url.port)
+    async with asyncio.timeout(2):
+        refused = await reader.read()
+    third.close()
+    stored = await asyncio.gather(*busy)
+    after = await client.post(
+        URL,
+        content=bodies[2],
+        headers={"Content-Type": "application/json", **sign_header(bodies[2])},
+    )
+
+    assert refused.startswith(b"HTTP/1.1 503 ")
+    assert b"retry-after: 5\r\n" in refused
+    assert refused.endswith(b'{"error": "busy, send again"}\n')
+    assert [a.status for a in stored] == [202, 202]
+    assert after.status_code == 202
+    assert len(await read_all(kafka, kafka.topics.raw("maasdal"))) == 3

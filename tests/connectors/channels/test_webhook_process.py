@@ -59,7 +59,9 @@ StartWebhook = Callable[..., "contextlib.AbstractAsyncContextManager[WebhookProc
 @pytest.fixture
 def start_webhook(kafka: KafkaSettings, tmp_path: Path) -> StartWebhook:
     @contextlib.asynccontextmanager
-    async def start(*, descriptors: int, **webhook: object) -> AsyncIterator[WebhookProcess]:
+    async def start(
+        *, descriptors: int, listening: bool = True, **webhook: object
+    ) -> AsyncIterator[WebhookProcess]:
         port = closed_port()
         settings = "\n".join(f"{name} = {value}" for name, value in webhook.items())
         config = tmp_path / "ketenbus.toml"
@@ -86,6 +88,11 @@ def start_webhook(kafka: KafkaSettings, tmp_path: Path) -> StartWebhook:
                 preexec_fn=limit_descriptors,
             )
         running = WebhookProcess(process, f"http://127.0.0.1:{port}", log_file)
+        if not listening:  # the caller expects it to refuse to start
+            async with asyncio.timeout(30):
+                await process.wait()
+            yield running
+            return
         try:
             await eventually(
                 lambda: "webhook listening on" in running.log() or process.returncode is not None,
@@ -250,3 +257,18 @@ async def test_memory_under_slow_one_megabyte_bodies_stays_bounded(
     assert after - baseline < 40 * mib, f"{after / mib:.0f} MiB kept after {baseline / mib:.0f}"
     records = await read_all(kafka, kafka.topics.raw("maasdal"))
     assert len(records) == statuses.count(202)
+
+
+async def test_a_connection_limit_the_descriptors_cannot_hold_stops_the_start_clearly(
+    start_webhook: StartWebhook,
+) -> None:
+    """256 descriptors cannot hold the default 1,000 connections: one line naming the
+    setting, no traceback, exit code 1 (not a process that fails at the first attack)."""
+    async with start_webhook(descriptors=256, listening=False) as webhook:
+        pass
+
+    assert webhook.process.returncode == 1
+    log = webhook.log()
+    assert "Traceback" not in log
+    assert "webhook: max_connections=1000 needs 1576 file descriptors" in log
+    assert "raise the limit (ulimit -n) to 1576" in log
