@@ -72,12 +72,16 @@ def create_webhook_app(
         if partner_id != partner.partner_id:
             raise ValueError(f"partner {partner.partner_id} is configured under {partner_id!r}")
     receiver = _Receiver(dict(partners), writer, clock, limits or WebhookLimits())
-    contract = JSONResponse(webhook_openapi(partners.values()))
+    contract = webhook_openapi(partners.values())
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(contract)
+
     app = Starlette(
         routes=[
             Route("/partners/{partner}/messages", receiver.receive, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
-            Route("/openapi.json", lambda request: contract, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
         ]
     )
     app.state.body_budget = receiver.budget  # what is held now, for metrics and tests
@@ -110,7 +114,7 @@ class _Receiver:
         partner = self._partners.get(request.path_params["partner"])
         if partner is None:
             log.info("webhook outcome=unknown_partner request_id=%s", request_id)
-            return _answer(404, {"error": "unknown partner"}, request_id)
+            return _answer(404, {"error": "unknown partner"}, request_id, headers=_CLOSE)
         now = self._clock()
         head = _check_head(request, partner, now, request_id)
         if isinstance(head, Response):
