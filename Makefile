@@ -42,8 +42,9 @@ clean:
 	-$(VENV)/bin/ketenbus kafka wipe
 	rm -rf $(VENV) .cache var
 
-# Rebuild what is generated from the contract: contracts/schemas/, docs/asyncapi.yaml and
-# the catalogue in docs/contracts.md (refuses a change that would break a v1 consumer).
+# Rebuild what is generated from the contract: contracts/schemas/, docs/asyncapi.yaml,
+# docs/webhook-openapi.json and the catalogue in docs/contracts.md (refuses a change
+# that would break a v1 consumer).
 .PHONY: contracts
 contracts: setup
 	$(VENV)/bin/ketenbus contracts generate

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from connectors.adapter import InboundAdapter
-from connectors.channels.webhook import WebhookPartner
+from connectors.channels.webhook import WebhookEndpoint, WebhookPartner
 from contracts import KafkaSettings
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ class PartnerPlugin:
     settings_model: type[PartnerSettings] = PartnerSettings
     webhook: Callable[[Any], WebhookPartner | None] | None = None
     """Builds the partner's webhook configuration from its settings, if it pushes."""
+    webhook_endpoint: WebhookEndpoint | None = None
+    """The public side of that webhook (path, header, media types, limit) for its
+    OpenAPI contract; the builder above should make its partner from it."""
     ingress: IngressRunner | None = None
     """Runs the partner's pull channel (file inbox, poller), if it has one."""
     outbound: Callable[[Any], PartnerOutbound | None] | None = None

@@ -3,7 +3,9 @@
 * ``contracts/schemas/<type>.v1.json``: the JSON Schema of each fact type;
 * ``docs/asyncapi.yaml``: the AsyncAPI 3 document of every topic;
 * the event catalogue in ``docs/contracts.md`` (a table, then one example event per
-  type: its key, headers and value), between the ``catalogue`` markers.
+  type: its key, headers and value), between the ``catalogue`` markers;
+* ``docs/webhook-openapi.json``: the OpenAPI 3.1 document of the webhook, for the
+  partners (built by ``connectors.channels.webhook`` from the partner registry).
 
 :func:`generate` refuses to write a schema that would break a consumer of the
 committed v1 one (``contracts.compat``): such a change needs a new major version.
@@ -19,6 +21,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+# The webhook's contract is the partners' side of ketenbus, built from the partner
+# registry; imported as a module so this file keeps one place for every generated file.
+from connectors.channels.webhook import openapi as webhook_openapi
 from contracts import asyncapi
 from contracts._envelope import cloudevents_type
 from contracts._facts import FACT_TYPES
@@ -68,6 +73,8 @@ def generate() -> tuple[list[str], list[str]]:
         changed.append("docs/asyncapi.yaml")
     if write_catalogue():
         changed.append("docs/contracts.md")
+    if webhook_openapi.write():
+        changed.append("docs/webhook-openapi.json")
     return changed, []
 
 
@@ -78,6 +85,8 @@ def check(baseline_ref: str | None = None) -> list[str]:
         problems.append("docs/asyncapi.yaml: out of date")
     if catalogue_drifted():
         problems.append("docs/contracts.md: the catalogue is out of date")
+    if webhook_openapi.drifted():
+        problems.append("docs/webhook-openapi.json: out of date")
     baseline = _schemas_at(baseline_ref) if baseline_ref else None
     problems += [f"breaking: {problem}" for problem in breaking(baseline)]
     return problems

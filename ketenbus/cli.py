@@ -210,8 +210,9 @@ def kafka_wipe() -> None:
 
 @contracts_app.command("generate")
 def contracts_generate() -> None:
-    """Rebuild contracts/schemas/, docs/asyncapi.yaml and the examples in docs/contracts.md
-    from the models; refuse a change that would break a v1 consumer."""
+    """Rebuild contracts/schemas/, docs/asyncapi.yaml, docs/webhook-openapi.json and the
+    examples in docs/contracts.md from the code; refuse a change that would break a v1
+    consumer."""
     from contracts.generate import generate
 
     changed, breaking = generate()

@@ -34,6 +34,16 @@ class ListenSettings(BaseModel):
     port: int = Field(default=8080, ge=0, le=65535)
 
 
+class WebhookSettings(ListenSettings):
+    """``[webhook]``: where it listens and what one client may hold (docs/configuration.md)."""
+
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+    body_bytes_in_flight: int = Field(default=64 * 1024 * 1024, ge=1)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    linger_seconds: float = Field(default=2.0, ge=0)
+
+
 class KetenbusSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="KETENBUS_",
@@ -49,7 +59,7 @@ class KetenbusSettings(BaseSettings):
     sender_organisation: str = Field(
         default="ketenbus", description="X-Stuurgegevens-Zender-Organisatie on every VERA call."
     )
-    webhook: ListenSettings = ListenSettings()
+    webhook: WebhookSettings = WebhookSettings()
     partners: dict[str, Any] = Field(
         default={}, description="[partners.<id>]: each validated by that partner's settings model."
     )

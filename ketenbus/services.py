@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from connectors.channels.http_guard import DescriptorLimitError, HttpLimits
 from connectors.channels.raw_writer import RawWriter
-from connectors.channels.webhook import WebhookServer, create_webhook_app
+from connectors.channels.webhook import WebhookLimits, WebhookServer, create_webhook_app
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
@@ -34,13 +35,36 @@ async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> No
         raise SystemExit("no partner has webhook_secrets configured: nothing to serve")
     raw_topics = [settings.kafka.topics.raw(p) for p in webhook_partners]
     await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
+    web = settings.webhook
     async with RawWriter(settings.kafka) as writer:
-        app = create_webhook_app(webhook_partners, writer)
-        async with WebhookServer(
-            app, host=settings.webhook.host, port=settings.webhook.port
-        ) as server:
+        app = create_webhook_app(
+            webhook_partners,
+            writer,
+            limits=WebhookLimits(
+                body_bytes_in_flight=web.body_bytes_in_flight,
+                body_timeout_seconds=web.body_timeout_seconds,
+            ),
+        )
+        server = WebhookServer(
+            app,
+            host=web.host,
+            port=web.port,
+            name="webhook",
+            limits=HttpLimits(
+                header_timeout_seconds=web.header_timeout_seconds,
+                max_connections=web.max_connections,
+                linger_seconds=web.linger_seconds,
+            ),
+        )
+        try:
+            await server.start()
+        except DescriptorLimitError as exc:
+            raise SystemExit(f"webhook: {exc}") from None
+        try:
             log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
             await stopping.wait()
+        finally:
+            await server.stop()
 
 
 async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> None:

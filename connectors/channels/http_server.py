@@ -5,7 +5,8 @@ demo run the VERA reference back office and the partner simulators the same way,
 next to their own Kafka clients in one loop. The socket is bound and listening before
 uvicorn starts (port 0 asks the OS for a free one), so the port is known before the
 first request and a client that connects early waits in the backlog instead of being
-refused.
+refused. What one client may hold (header timeout, connection limit, lingering close)
+is bounded by ``HttpLimits`` (``channels.http_guard``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from connectors.channels.http_guard import (
+    ConnectionGuard,
+    ExceptionHandler,
+    HttpLimits,
+    ensure_descriptors,
+    guarded_protocol,
+)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -44,8 +53,12 @@ class EmbeddedHttpServer:
         port: int = 0,
         graceful_seconds: float = 5.0,
         startup_seconds: float = 10.0,
+        limits: HttpLimits | None = None,
+        name: str = "http",
     ) -> None:
         self.app = app
+        self.limits = limits or HttpLimits()
+        self._name = name
         self._host = host
         self._requested_port = port
         self._graceful_seconds = graceful_seconds
@@ -53,6 +66,9 @@ class EmbeddedHttpServer:
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
+        self._guard: ConnectionGuard | None = None
+        self._previous_handler: ExceptionHandler | None = None
+        self._handler: ExceptionHandler | None = None
 
     @property
     def port(self) -> int:
@@ -80,6 +96,7 @@ class EmbeddedHttpServer:
         """Bind, start serving, and return once uvicorn accepts connections."""
         if self._task is not None:
             raise RuntimeError("the server is already running")
+        ensure_descriptors(self.limits)
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only
         # when the listening socket says TCP; without it every answer waited ~40 ms for
         # the client's delayed ACK (measured in docs/performance.md).
@@ -87,13 +104,23 @@ class EmbeddedHttpServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self._host, self._requested_port))
-            sock.listen(128)
+            sock.listen(self.limits.backlog)
         except OSError:
             sock.close()
             raise
         self._port = sock.getsockname()[1]
+        self._guard = ConnectionGuard(self.limits, self._name)
+        loop = asyncio.get_running_loop()
+        self._previous_handler = loop.get_exception_handler()
+        self._handler = self._guard.exception_handler(self._previous_handler)
+        loop.set_exception_handler(self._handler)
         config = uvicorn.Config(
             self.app,
+            http=guarded_protocol(self._guard),
+            # uvicorn re-listens with its backlog, and asyncio accepts up to that many
+            # sockets per wake-up: the same small number keeps the burst bounded.
+            backlog=self.limits.backlog,
+            timeout_keep_alive=self.limits.keep_alive_seconds,
             lifespan="off",  # the owner starts and stops what the app uses
             log_config=None,  # keep the application's logging setup
             access_log=False,  # apps log their outcomes without personal data
@@ -118,6 +145,13 @@ class EmbeddedHttpServer:
         try:
             await self._task
         finally:
+            if self._guard is not None:
+                self._guard.report()
+                loop = asyncio.get_running_loop()
+                # Only ours: servers in one loop may stop in another order than they started.
+                if loop.get_exception_handler() is self._handler:
+                    loop.set_exception_handler(self._previous_handler)
+                self._guard = None
             self._server = None
             self._task = None
             self._port = None

@@ -14,11 +14,13 @@ contain tenants' names and special-category signals, which never go to a log.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.applications import Starlette
@@ -28,14 +30,15 @@ from starlette.routing import Route
 
 from connectors.channels.errors import BodyTooLarge, RawStoreError, SignatureError
 from connectors.channels.raw_writer import RawWriter
-from connectors.channels.webhook._partner import WebhookPartner
-from connectors.channels.webhook._signature import verify_signature
+from connectors.channels.webhook._budget import BodyBudget
+from connectors.channels.webhook._partner import RETRY_AFTER_SECONDS, WebhookPartner
+from connectors.channels.webhook._signature import SignatureHeader, check_signature_header
+from connectors.channels.webhook.openapi import webhook_openapi
 from contracts.raw import RawMessage
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "webhook"
-RETRY_AFTER_SECONDS = 5
 REQUEST_ID_HEADER = "X-Request-Id"
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -43,13 +46,23 @@ _DIGITS = re.compile(r"[0-9]{1,18}")
 _TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
+@dataclass(frozen=True)
+class WebhookLimits:
+    """What the requests in flight may hold together (``[webhook]`` settings)."""
+
+    body_bytes_in_flight: int = 64 * 1024 * 1024
+    body_timeout_seconds: float = 30.0
+
+
 def create_webhook_app(
     partners: Mapping[str, WebhookPartner],
     writer: RawWriter,
     *,
     clock: Callable[[], float] = time.time,
+    limits: WebhookLimits | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``POST /partners/{partner}/messages`` and ``GET /health``.
+    """The ASGI app serving ``POST /partners/{partner}/messages``, ``GET /health`` and
+    ``GET /openapi.json`` (the contract of exactly these partners).
 
     ``partners`` maps a partner id to its configuration; ``writer`` must be started
     (or able to connect) by the caller, who owns its lifecycle. ``clock`` gives unix
@@ -58,13 +71,21 @@ def create_webhook_app(
     for partner_id, partner in partners.items():
         if partner_id != partner.partner_id:
             raise ValueError(f"partner {partner.partner_id} is configured under {partner_id!r}")
-    receiver = _Receiver(dict(partners), writer, clock)
-    return Starlette(
+    receiver = _Receiver(dict(partners), writer, clock, limits or WebhookLimits())
+    contract = webhook_openapi(partners.values())
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(contract)
+
+    app = Starlette(
         routes=[
             Route("/partners/{partner}/messages", receiver.receive, methods=["POST"]),
             Route("/health", _health, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
         ]
     )
+    app.state.body_budget = receiver.budget  # what is held now, for metrics and tests
+    return app
 
 
 async def _health(request: Request) -> Response:
@@ -80,43 +101,71 @@ class _Receiver:
         partners: dict[str, WebhookPartner],
         writer: RawWriter,
         clock: Callable[[], float],
+        limits: WebhookLimits,
     ) -> None:
         self._partners = partners
         self._writer = writer
         self._clock = clock
+        self._limits = limits
+        self.budget = BodyBudget(limits.body_bytes_in_flight)
 
     async def receive(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
         partner = self._partners.get(request.path_params["partner"])
         if partner is None:
             log.info("webhook outcome=unknown_partner request_id=%s", request_id)
-            return _answer(404, {"error": "unknown partner"}, request_id)
-        pid = partner.partner_id
-
+            return _answer(404, {"error": "unknown partner"}, request_id, headers=_CLOSE)
+        now = self._clock()
+        head = _check_head(request, partner, now, request_id)
+        if isinstance(head, Response):
+            return head
+        # The body's share of memory is taken before a byte of it is read, and given
+        # back only once this request's body, message and record are gone.
+        share = head.declared if head.declared is not None else partner.max_body_bytes
+        if not self.budget.take(share):
+            log.warning(
+                "webhook partner=%s outcome=busy declared=%d in_flight=%d request_id=%s",
+                partner.partner_id,
+                share,
+                self.budget.held,
+                request_id,
+            )
+            return _answer(
+                503,
+                {"error": "busy, send again"},
+                request_id,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS), **_CLOSE},
+            )
         try:
-            body = await _read_body(request, partner.max_body_bytes)
+            return await self._store(request, partner, head.signature, now, request_id)
+        finally:
+            self.budget.give(share)
+
+    async def _store(
+        self,
+        request: Request,
+        partner: WebhookPartner,
+        signature: SignatureHeader,
+        now: float,
+        request_id: str,
+    ) -> Response:
+        """Read the body, check its signature, store it: the answer to a sound head."""
+        pid = partner.partner_id
+        try:
+            async with asyncio.timeout(self._limits.body_timeout_seconds):
+                body = await _read_body(request, partner.max_body_bytes)
         except BodyTooLarge as exc:
             log.info("webhook partner=%s outcome=too_large request_id=%s", pid, request_id)
-            # Connection: close makes the server drop the rest of the upload
-            # instead of draining it to reuse the connection.
-            return _answer(
-                413,
-                {"error": "body too large", "limit": exc.limit},
-                request_id,
-                headers={"Connection": "close"},
-            )
-        except _BadContentLength:
-            log.info("webhook partner=%s outcome=bad_length request_id=%s", pid, request_id)
-            return _answer(400, {"error": "invalid content-length"}, request_id)
+            return _too_large(exc.limit, request_id)
+        except TimeoutError:
+            log.info("webhook partner=%s outcome=body_timeout request_id=%s", pid, request_id)
+            return _answer(408, {"error": "body not received in time"}, request_id, headers=_CLOSE)
         except ClientDisconnect:
             log.info("webhook partner=%s outcome=disconnected request_id=%s", pid, request_id)
             return Response(status_code=400)  # nobody is listening any more
 
-        now = self._clock()
         try:
-            verify_signature(
-                request.headers.get(partner.signature_header), body, partner.secrets, now=now
-            )
+            signature.verify(body, partner.secrets)
         except SignatureError as exc:
             log.warning(
                 "webhook partner=%s outcome=refused reason=%r bytes=%d request_id=%s",
@@ -165,22 +214,75 @@ class _Receiver:
         return _answer(202, {"status": "stored", "id": request_id}, request_id)
 
 
-class _BadContentLength(Exception):
-    """A Content-Length header that is not a non-negative integer."""
+#: On an answer given before the whole body was read: the server stops reading (it
+#: lingers briefly so the answer arrives, see ``channels.http_guard``) instead of
+#: draining an upload it does not want, and the connection is not reused.
+_CLOSE = {"Connection": "close"}
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A request head that passed every check that needs no body."""
+
+    declared: int | None
+    signature: SignatureHeader
+
+
+def _check_head(
+    request: Request, partner: WebhookPartner, now: float, request_id: str
+) -> _Head | Response:
+    """Framing, size, the signature header and the media type: all refused before the
+    body is read, so a plainly bad request costs neither memory nor waiting for its upload."""
+    pid = partner.partner_id
+    declared = request.headers.get("content-length")
+    if declared is not None and "transfer-encoding" in request.headers:
+        # RFC 9112 section 6.3: ambiguous framing (request smuggling); refuse and close.
+        log.info("webhook partner=%s outcome=bad_framing request_id=%s", pid, request_id)
+        return _answer(
+            400,
+            {"error": "both content-length and transfer-encoding"},
+            request_id,
+            headers=_CLOSE,
+        )
+    if declared is not None and not _DIGITS.fullmatch(declared):
+        log.info("webhook partner=%s outcome=bad_length request_id=%s", pid, request_id)
+        return _answer(400, {"error": "invalid content-length"}, request_id, headers=_CLOSE)
+    size = int(declared) if declared is not None else None
+    if size is not None and size > partner.max_body_bytes:
+        log.info("webhook partner=%s outcome=too_large request_id=%s", pid, request_id)
+        return _too_large(partner.max_body_bytes, request_id)
+    try:
+        signature = check_signature_header(request.headers.get(partner.signature_header), now=now)
+    except SignatureError as exc:
+        log.warning(
+            "webhook partner=%s outcome=refused reason=%r declared=%s request_id=%s",
+            pid,
+            exc.reason,
+            declared,
+            request_id,
+        )
+        return _answer(401, {"error": exc.reason}, request_id, headers=_CLOSE)
+    if not partner.accepts(request.headers.get("content-type")):
+        log.info("webhook partner=%s outcome=unsupported_type request_id=%s", pid, request_id)
+        return _answer(
+            415,
+            {"error": "unsupported content type", "accepted": list(partner.content_types)},
+            request_id,
+            headers=_CLOSE,
+        )
+    return _Head(size, signature)
+
+
+def _too_large(limit: int, request_id: str) -> Response:
+    return _answer(413, {"error": "body too large", "limit": limit}, request_id, headers=_CLOSE)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing early and never holding more than ``limit`` + 1 chunk.
+    """The whole body, never holding more than ``limit`` + 1 chunk.
 
-    Content-Length decides before anything is read; counting while streaming covers a
-    chunked upload without Content-Length, so no client can make us read 100 MB.
+    ``Content-Length`` was checked with the head; counting while streaming covers a
+    chunked upload without one, so no client can make us read 100 MB.
     """
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not _DIGITS.fullmatch(declared):
-            raise _BadContentLength()
-        if int(declared) > limit:
-            raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

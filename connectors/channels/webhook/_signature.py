@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from connectors.channels.errors import (
     MalformedSignature,
@@ -57,19 +58,49 @@ def verify_signature(
     a sender's clock running ahead cannot pre-sign for later) or
     :class:`SignatureMismatch`. Every candidate is compared in constant time.
     """
-    if not secrets:
-        raise ValueError("at least one secret is needed to verify a signature")
+    check_signature_header(header, now=now, tolerance_seconds=tolerance_seconds).verify(
+        body, secrets
+    )
+
+
+@dataclass(frozen=True)
+class SignatureHeader:
+    """A signature header that is well formed and inside the replay window; whether it
+    matches the body is for :meth:`verify`, once the body is read."""
+
+    timestamp: str
+    candidates: tuple[str, ...]
+
+    def verify(self, body: bytes, secrets: Sequence[str]) -> None:
+        """Raise :class:`SignatureMismatch` unless a candidate is the HMAC of ``body``
+        under one of ``secrets``."""
+        if not secrets:
+            raise ValueError("at least one secret is needed to verify a signature")
+        expected = [_digest(self.timestamp, body, secret) for secret in secrets]
+        # No early exit: the time taken must not depend on which pair matched.
+        matched = False
+        for candidate in self.candidates:
+            for digest in expected:
+                matched |= hmac.compare_digest(candidate, digest)
+        if not matched:
+            raise SignatureMismatch()
+
+
+def check_signature_header(
+    header: str | None,
+    *,
+    now: float,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+) -> SignatureHeader:
+    """What can be checked before the body is read: presence, format, replay window.
+
+    The webhook calls this on the request head, so a stale or malformed signature is
+    refused without receiving (and holding) a byte of the body.
+    """
     timestamp, candidates = _parse(header)
     if abs(now - int(timestamp)) > tolerance_seconds:
         raise SignatureExpired()
-    expected = [_digest(timestamp, body, secret) for secret in secrets]
-    # No early exit: the time taken must not depend on which pair matched.
-    matched = False
-    for candidate in candidates:
-        for digest in expected:
-            matched |= hmac.compare_digest(candidate, digest)
-    if not matched:
-        raise SignatureMismatch()
+    return SignatureHeader(timestamp, tuple(candidates))
 
 
 def _parse(header: str | None) -> tuple[str, list[str]]:

@@ -15,7 +15,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from connectors.channels import RawWriter
-from connectors.channels.webhook import WebhookPartner, WebhookServer, create_webhook_app, json_key
+from connectors.channels.http_guard import HttpLimits
+from connectors.channels.webhook import (
+    WebhookLimits,
+    WebhookPartner,
+    WebhookServer,
+    create_webhook_app,
+    json_key,
+)
 from contracts.kafka import KafkaSettings
 
 #: The webhook's clock in these tests (2026-09-21T20:26:40Z): signatures are made
@@ -106,9 +113,13 @@ async def serve() -> AsyncIterator[Serve]:
         writer: RawWriter,
         partners: dict[str, WebhookPartner] | None = None,
         clock: Callable[[], float] = lambda: NOW,
+        limits: WebhookLimits | None = None,
+        http_limits: HttpLimits | None = None,
     ) -> httpx.AsyncClient:
-        app = create_webhook_app(partners or {"maasdal": MAASDAL}, writer, clock=clock)
-        server = WebhookServer(app)
+        app = create_webhook_app(
+            partners or {"maasdal": MAASDAL}, writer, clock=clock, limits=limits
+        )
+        server = WebhookServer(app, limits=http_limits)
         await server.start()
         servers.append(server)
         client = httpx.AsyncClient(base_url=server.base_url, timeout=20.0)

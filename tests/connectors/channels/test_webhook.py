@@ -232,6 +232,7 @@ async def test_an_endless_upload_is_cut_off_after_the_limit(
     reader, writer = await asyncio.open_connection(host, port)
     writer.write(
         f"POST {URL} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Type: application/json\r\n"
         f"{SIGNATURE_HEADER}: {sign(b'', SECRET, NOW)}\r\n\r\n".encode()
     )
     status_line = asyncio.create_task(reader.readline())
