@@ -21,9 +21,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-# The webhook's contract is the partners' side of ketenbus, built from the partner
-# registry; imported as a module so this file keeps one place for every generated file.
-from connectors.channels.webhook import openapi as webhook_openapi
 from contracts import asyncapi
 from contracts._envelope import cloudevents_type
 from contracts._facts import FACT_TYPES
@@ -73,8 +70,6 @@ def generate() -> tuple[list[str], list[str]]:
         changed.append("docs/asyncapi.yaml")
     if write_catalogue():
         changed.append("docs/contracts.md")
-    if webhook_openapi.write():
-        changed.append("docs/webhook-openapi.json")
     return changed, []
 
 
@@ -85,8 +80,6 @@ def check(baseline_ref: str | None = None) -> list[str]:
         problems.append("docs/asyncapi.yaml: out of date")
     if catalogue_drifted():
         problems.append("docs/contracts.md: the catalogue is out of date")
-    if webhook_openapi.drifted():
-        problems.append("docs/webhook-openapi.json: out of date")
     baseline = _schemas_at(baseline_ref) if baseline_ref else None
     problems += [f"breaking: {problem}" for problem in breaking(baseline)]
     return problems

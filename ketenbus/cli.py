@@ -213,6 +213,9 @@ def contracts_generate() -> None:
     """Rebuild contracts/schemas/, docs/asyncapi.yaml, docs/webhook-openapi.json and the
     examples in docs/contracts.md from the code; refuse a change that would break a v1
     consumer."""
+    # The webhook's document is built from the partner registry (connectors), which the
+    # contracts layer below it must not import: the two are joined here, at the top.
+    from connectors.channels.webhook import openapi as webhook_openapi
     from contracts.generate import generate
 
     changed, breaking = generate()
@@ -221,6 +224,8 @@ def contracts_generate() -> None:
     if breaking:
         typer.echo("nothing written: a breaking change needs a new major version", err=True)
         raise typer.Exit(1)
+    if webhook_openapi.write():
+        changed.append("docs/webhook-openapi.json")
     typer.echo("\n".join(changed) if changed else "contracts: up to date")
 
 
@@ -232,9 +237,12 @@ def contracts_check(
     ] = None,
 ) -> None:
     """Exit 1 when a generated file is out of date or a change would break v1 consumers."""
+    from connectors.channels.webhook import openapi as webhook_openapi
     from contracts.generate import check
 
     problems = check(baseline_ref)
+    if webhook_openapi.drifted():
+        problems.append("docs/webhook-openapi.json: out of date")
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:

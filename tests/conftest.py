@@ -17,6 +17,8 @@ from contracts.kafka import KafkaSettings
 from contracts.vera import SPECS_DIR
 from ketenbus.local_kafka import LocalKafka
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture(scope="session")
 def local_kafka() -> Iterator[LocalKafka]:

@@ -24,7 +24,6 @@ from connectors.channels.webhook.openapi import (
     webhook_openapi,
 )
 from connectors.maasdal import WEBHOOK
-from contracts.generate import check
 from tests.connectors.channels.conftest import MAASDAL, NOW, SECRET, SIGNATURE_HEADER
 
 URL = "/partners/maasdal/messages"
@@ -40,7 +39,6 @@ def test_the_committed_document_is_up_to_date() -> None:
     assert OPENAPI_FILE.read_text("utf-8") == document_text(registry_endpoints()), (
         "docs/webhook-openapi.json is out of date: run `make contracts`"
     )
-    assert "docs/webhook-openapi.json: out of date" not in check()
 
 
 def test_it_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
