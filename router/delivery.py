@@ -76,6 +76,24 @@ Key = tuple[TopicPartition, bytes | None]
 class DestinationStopped(RuntimeError):
     """A destination refused ketenbus's credentials (or the worker failed); it stopped."""
 
+    def __init__(self, destination: str, reason: str) -> None:
+        super().__init__(f"{destination}: {reason}")
+        self.destination = destination
+        self.reason = reason
+        """What ops must fix, in a few words (never a fact's content)."""
+
+
+def router_stopped(stopped: list[DestinationStopped], *, every: bool) -> str:
+    """The router process's last line when destinations stopped: ``every`` when none
+    is left delivering, else it was asked to stop with these already stopped."""
+    which = ", ".join(
+        f"{exc.destination} ({exc.reason})"
+        for exc in sorted(stopped, key=lambda exc: exc.destination)
+    )
+    if every:
+        return f"ketenbus route stopped: every destination has stopped: {which}"
+    return f"ketenbus route stopped; destinations that had stopped before: {which}"
+
 
 @dataclass
 class DeliveryStats:
@@ -334,14 +352,11 @@ class DeliveryWorker:
         if fault is None:
             return
         if isinstance(fault, CredentialFault):
-            log.critical(
-                "destination %s refuses ketenbus's credentials (%s): stopping its delivery",
-                self.destination.id,
-                fault,
-            )
+            reason, todo = f"refuses ketenbus's credentials: {fault}", "fix its key and restart"
         else:
-            log.critical("delivery to %s failed: %r", self.destination.id, fault)
-        raise DestinationStopped(f"{self.destination.id}: {fault}") from fault
+            reason, todo = f"failed: {fault!r}", "a bug in ketenbus; nothing of it is lost"
+        log.critical("delivery to %s stopped: %s; %s", self.destination.id, reason, todo)
+        raise DestinationStopped(self.destination.id, reason) from fault
 
     # -- one record ------------------------------------------------------------------
 
