@@ -65,6 +65,7 @@ from router.destination import (
 )
 from router.entitlement import Entitlement, view
 from router.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
+from router.kafka_ready import wait_until_usable
 from router.offsets import PartitionOffsets
 from router.retry import RetryPolicy
 
@@ -194,8 +195,10 @@ class DeliveryWorker:
     # -- life cycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        await ensure_topics(self._kafka, [*self.sources, self.replay_topic, self.deadletter_topic])
+        topics = [*self.sources, self.replay_topic, self.deadletter_topic]
+        await ensure_topics(self._kafka, topics)
         await self.destination.start()
+        await wait_until_usable(self._kafka, topics, group_id=self.group_id)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",

@@ -4,13 +4,18 @@ that do not exist yet."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
+
 from connectors.channels.raw_writer import RawWriter
 from contracts import KafkaSettings, OrderAccepted, ensure_topics
 from contracts.kafka import RAW_TOPIC_CONFIG
+from ketenbus.local_kafka import LocalKafka
 from ketenbus.reference_backoffice import BackOfficeServer
 from tests.integration.processes import KetenbusProcess, write_config
 from tests.kafka_helpers import read_records
-from tests.router.kit import API_KEYS, at, publish, publish_raw, wrap
+from tests.router.kit import API_KEYS, PSEUDONYM_KEY, at, publish, publish_raw, wrap
 from tests.router.samples import ORDER, invoice
 from tests.samples import raw, shared_sample
 
@@ -92,3 +97,65 @@ async def test_no_personal_data_in_any_line_at_log_level_debug(
         lines = process.lines()
         assert any(" DEBUG " in line for line in lines), "not at debug level"
         assert [line for line in lines if name in line or phone in line] == []
+
+
+def every_destination(backoffice: BackOfficeServer) -> dict[str, object]:
+    return {
+        "onderhoud": vera(backoffice, "onderhoud"),
+        "financien": vera(backoffice, "financien"),
+        "relaties": vera(backoffice, "relaties"),
+        "dwh": {"pseudonym_key": PSEUDONYM_KEY},
+    }
+
+
+async def started_cleanly(
+    kafka: KafkaSettings, backoffice: BackOfficeServer, tmp_path
+) -> list[str]:
+    """Run ``ketenbus route`` with every destination until each of its consumer groups
+    has its first assignment, stop it; every line it wrote."""
+    config = write_config(tmp_path / "ketenbus.toml", kafka, every_destination(backoffice))
+    groups = {f"{kafka.topic_prefix}ketenbus-router-{d}" for d in every_destination(backoffice)}
+    async with KetenbusProcess(config, tmp_path / "route.log") as route:
+        synced: set[str] = set()
+        deadline = time.monotonic() + 60
+        while synced != groups and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)  # the process's output is the event: read it again
+            synced = {group for group in groups for line in route.lines()
+                      if f"Successfully synced group {group} with" in line}  # fmt: skip
+        assert synced == groups
+        assert await route.stop() == 0
+    return route.lines()
+
+
+def complaints(lines: list[str]) -> list[str]:
+    return [line for line in lines if any(f" {level} " in line
+            for level in ("WARNING", "ERROR", "CRITICAL"))]  # fmt: skip
+
+
+async def test_a_first_route_on_topics_it_creates_itself_logs_no_error(
+    kafka: KafkaSettings, backoffice: BackOfficeServer, tmp_path
+) -> None:
+    # The test's own topic prefix: none of the router's topics exist yet.
+    assert complaints(await started_cleanly(kafka, backoffice, tmp_path)) == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_the_first_route_on_a_new_cluster_logs_no_error(
+    backoffice: BackOfficeServer, tmp_path
+) -> None:
+    # A cluster that has never had a consumer group nor a transaction: the broker
+    # creates __consumer_offsets and __transaction_state on the first requests.
+    broker = LocalKafka(
+        port=free_port(), controller_port=free_port(), state_dir=tmp_path / "kafka", heap="384m"
+    )
+    await asyncio.to_thread(broker.start)
+    try:
+        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+        assert complaints(await started_cleanly(kafka, backoffice, tmp_path)) == []
+    finally:
+        await asyncio.to_thread(broker.stop)

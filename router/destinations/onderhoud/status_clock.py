@@ -37,6 +37,7 @@ from datetime import datetime
 from aiokafka import AIOKafkaProducer
 
 from contracts import KafkaSettings, ensure_topics
+from router.kafka_ready import wait_until_usable
 from router.state import COMPACTED, read_compacted
 
 
@@ -91,6 +92,7 @@ class StatusClock:
 
     async def start(self) -> None:
         await ensure_topics(self._kafka, [self.topic], COMPACTED)
+        await wait_until_usable(self._kafka, [self.topic])  # read back at the assignment
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-onderhoud-status-clock",
