@@ -62,7 +62,7 @@ async def test_a_redelivery_after_kill_9_is_the_same_request(kafka, backoffice, 
     # every other order's ACC, appointment and TGE are delivered and their clock (the
     # TGE's time) is on the broker. After the kill all of them come again, the clock
     # already at the TGE: the ACC and the appointment must go exactly as they went.
-    backoffice.state.add_fault("onderhoud", None, delay_seconds=20, path_contains=SLOW)
+    backoffice.state.add_fault("onderhoud", None, delay_seconds=45, path_contains=SLOW)
     events = [wrap(OrderAccepted(order_number=SLOW, occurred_at=at(0)), "SLOW-1")]
     for n in range(ORDERS):
         number = order(500 + n)
@@ -80,7 +80,7 @@ async def test_a_redelivery_after_kill_9_is_the_same_request(kafka, backoffice, 
     config = write_config(tmp_path / "ketenbus.toml", kafka, {
         "onderhoud": {
             "base_url": backoffice.url_for("onderhoud"), "api_key": API_KEYS["onderhoud"],
-            "timeout_seconds": 30, "concurrency": 4,
+            "timeout_seconds": 60, "concurrency": 4,
             "retry": {"max_attempts": 4, "first_wait": 0.05, "max_wait": 0.2},
         },
     })  # fmt: skip
