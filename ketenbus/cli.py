@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from contracts.vera import SPECS_DIR
 from ketenbus.config import KetenbusSettings, load_settings
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
+from ketenbus.logging_setup import keep_record_contents_out_of_logs
 
 app = typer.Typer(
     help="ketenbus: partner messages in, canonical facts on Kafka, VERA calls out.",
@@ -62,6 +63,7 @@ def main(
         # httpx logs every request at INFO, URL and all (an order number in the path):
         # the router logs what ops need, and a line per call costs CPU per fact.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    keep_record_contents_out_of_logs()
 
 
 def _settings() -> KetenbusSettings:

@@ -17,7 +17,7 @@ from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
 from ketenbus.config import KetenbusSettings
-from router.delivery import DestinationStopped
+from router.delivery import DestinationStopped, router_stopped
 from router.registry import DESTINATIONS, BuildContext, Worker
 
 log = logging.getLogger(__name__)
@@ -112,21 +112,23 @@ async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> Non
     workers = delivery_workers(settings)
     if not workers:
         raise SystemExit("no destination is configured: nothing to deliver to")
+    stopped: list[DestinationStopped] = []
     async with asyncio.TaskGroup() as group:
         for worker in workers:
-            group.create_task(_deliver_until_stopped(worker, stopping))
+            group.create_task(_deliver_until_stopped(worker, stopping, stopped))
+    if stopped:
+        # Work left undone is not a clean exit (R12): exit code 1, and one line saying why.
+        raise SystemExit(router_stopped(stopped, every=not stopping.is_set()))
 
 
-async def _deliver_until_stopped(worker: Worker, stopping: asyncio.Event) -> None:
+async def _deliver_until_stopped(
+    worker: Worker, stopping: asyncio.Event, stopped: list[DestinationStopped]
+) -> None:
     """One destination refusing our credentials stops that destination only."""
     try:
         await worker.run(stopping)
     except DestinationStopped as exc:
-        log.critical(
-            "delivery to %s stopped: %s; fix its credentials and restart",
-            worker.destination.id,
-            exc,
-        )
+        stopped.append(exc)
 
 
 async def run_outbound(settings: KetenbusSettings, stopping: asyncio.Event) -> None:

@@ -65,6 +65,7 @@ from router.destination import (
 )
 from router.entitlement import Entitlement, view
 from router.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
+from router.kafka_ready import wait_until_usable
 from router.offsets import PartitionOffsets
 from router.retry import RetryPolicy
 
@@ -75,6 +76,24 @@ Key = tuple[TopicPartition, bytes | None]
 
 class DestinationStopped(RuntimeError):
     """A destination refused ketenbus's credentials (or the worker failed); it stopped."""
+
+    def __init__(self, destination: str, reason: str) -> None:
+        super().__init__(f"{destination}: {reason}")
+        self.destination = destination
+        self.reason = reason
+        """What ops must fix, in a few words (never a fact's content)."""
+
+
+def router_stopped(stopped: list[DestinationStopped], *, every: bool) -> str:
+    """The router process's last line when destinations stopped: ``every`` when none
+    is left delivering, else it was asked to stop with these already stopped."""
+    which = ", ".join(
+        f"{exc.destination} ({exc.reason})"
+        for exc in sorted(stopped, key=lambda exc: exc.destination)
+    )
+    if every:
+        return f"ketenbus route stopped: every destination has stopped: {which}"
+    return f"ketenbus route stopped; destinations that had stopped before: {which}"
 
 
 @dataclass
@@ -176,8 +195,10 @@ class DeliveryWorker:
     # -- life cycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        await ensure_topics(self._kafka, [*self.sources, self.replay_topic, self.deadletter_topic])
+        topics = [*self.sources, self.replay_topic, self.deadletter_topic]
+        await ensure_topics(self._kafka, topics)
         await self.destination.start()
+        await wait_until_usable(self._kafka, topics, group_id=self.group_id)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",
@@ -334,14 +355,11 @@ class DeliveryWorker:
         if fault is None:
             return
         if isinstance(fault, CredentialFault):
-            log.critical(
-                "destination %s refuses ketenbus's credentials (%s): stopping its delivery",
-                self.destination.id,
-                fault,
-            )
+            reason, todo = f"refuses ketenbus's credentials: {fault}", "fix its key and restart"
         else:
-            log.critical("delivery to %s failed: %r", self.destination.id, fault)
-        raise DestinationStopped(f"{self.destination.id}: {fault}") from fault
+            reason, todo = f"failed: {fault!r}", "a bug in ketenbus; nothing of it is lost"
+        log.critical("delivery to %s stopped: %s; %s", self.destination.id, reason, todo)
+        raise DestinationStopped(self.destination.id, reason) from fault
 
     # -- one record ------------------------------------------------------------------
 

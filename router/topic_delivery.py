@@ -35,6 +35,7 @@ from contracts.transactions import committed_reader, rewind_to_committed, run_ba
 from router.dead_letters import dead_letter
 from router.destination import Withheld, source_topics
 from router.entitlement import Counted, Entitlement, Redacted, decide
+from router.kafka_ready import wait_until_usable
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,14 @@ class TopicDeliveryWorker:
         return self._kafka.topics.replay(self.destination.id)
 
     async def start(self) -> None:
-        await ensure_topics(self._kafka, [*self.sources, self.replay_topic, self.deadletter_topic])
+        topics = [*self.sources, self.replay_topic, self.deadletter_topic]
+        await ensure_topics(self._kafka, topics)
         for topic, config in self.destination.output_topics().items():
             await ensure_topics(self._kafka, [topic], config)
+            topics.append(topic)
+        await wait_until_usable(
+            self._kafka, topics, group_id=self.group_id, transactional_id=self._transactional_id
+        )
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",

@@ -7,7 +7,8 @@ that answers wins:
 2. ``X-API-KEY`` (401);
 3. the spec's operations (404 unknown path, 405 known path but other method);
 4. the ``X-Stuurgegevens-*`` headers the corporation requires (400);
-5. a Referentienummer already answered within 7 days: the stored answer again;
+5. a Referentienummer already answered within 7 days: the stored answer again, or 409
+   if the request is not the same (method, path, body);
 6. the body: JSON (400), then the VERA schema (400 listing each problem);
 7. the effect: recorded, answered 200 (PATCH/PUT) or 201 (POST).
 
@@ -128,8 +129,17 @@ class _SystemEndpoint:
         referentienummer = stuurgegevens["X-Stuurgegevens-Referentienummer"] or ""
         stored = self._state.stored_answer(system, referentienummer)
         if stored is not None:
-            same = self._state.is_same_request(system, referentienummer, method, path, call["body"])
-            return stored, {"replay": True, "replay_mismatch": not same}
+            if not self._state.is_same_request(
+                system, referentienummer, method, path, call["body"]
+            ):
+                # A strict VERA system: a reused Referentienummer must be the same request.
+                answer = _foutbericht(
+                    409,
+                    "X-Stuurgegevens-Referentienummer was used before for another request "
+                    "(method, path or body differs)",
+                )
+                return answer, {"replay_mismatch": True}
+            return stored, {"replay": True}
 
         if body_error is not None:
             problems = ({"path": "$", "message": body_error, "kind": "json"},)

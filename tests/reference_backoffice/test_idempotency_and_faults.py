@@ -37,16 +37,23 @@ async def test_repeated_referentienummer_gets_the_same_answer_and_one_effect(
     assert stats["received"] == 1
 
 
-async def test_a_replay_with_another_body_is_answered_from_store_but_flagged(
+async def test_a_reused_referentienummer_with_another_body_is_refused_with_409(
     server: BackOfficeServer, http: httpx.AsyncClient
 ) -> None:
     headers = headers_for("onderhoud", "ref-shared")
-    first = await http.patch(order_url(server), headers=headers, json=BODY)
+    await http.patch(order_url(server), headers=headers, json=BODY)
     other = await http.patch(order_url(server), headers=headers, json={"status": {"code": "TEC"}})
+    again = await http.patch(order_url(server), headers=headers, json=BODY)
 
-    assert other.json() == first.json()
+    assert other.status_code == 409
+    assert other.json()["code"] == "409"
+    assert "Referentienummer" in other.json()["omschrijving"]
+    assert again.status_code == 200  # the same request still gets its stored answer
     assert server.state.orders[ORDER]["status"] == {"code": "INB"}
-    assert server.state.calls()[1].replay_mismatch
+    assert [(c.replay, c.replay_mismatch) for c in server.state.calls()] == [
+        (False, False), (False, True), (True, False),
+    ]  # fmt: skip
+    assert server.state.replays == 1
 
 
 async def test_referentienummers_are_per_system(

@@ -25,15 +25,17 @@ class OnderhoudDestination:
 
     async def deliver(self, event: CanonicalEvent) -> Outcome:
         fact = event.data
-        older = self.clock.is_older(fact.order_number, fact.occurred_at)
-        call = to_vera(fact, with_status=not older)
+        with_status = self.clock.with_status(fact.order_number, event.id, fact.occurred_at)
+        call = to_vera(fact, with_status=with_status)
         if call is None:
-            if older:
+            if not with_status:
                 return Skipped(f"{event.fact_type} is older than the order's last status")
             return Skipped(f"no maintenance-system call for {event.fact_type}")
         response = await self._client.send(call, reference=event.id)
-        if not older and type(fact) in ORDER_STATUS:
-            await self.clock.advance(fact.order_number, fact.occurred_at, event_id=event.id)
+        if type(fact) in ORDER_STATUS:
+            await self.clock.delivered(
+                fact.order_number, fact.occurred_at, event_id=event.id, with_status=with_status
+            )
         return Delivered(f"{call.method} {call.path} {response.status_code}")
 
     async def before_commit(self) -> None:
