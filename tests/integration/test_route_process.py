@@ -17,7 +17,7 @@ from tests.integration.processes import KetenbusProcess, write_config
 from tests.kafka_helpers import read_records
 from tests.router.kit import API_KEYS, PSEUDONYM_KEY, at, publish, publish_raw, wrap
 from tests.router.samples import ORDER, invoice
-from tests.samples import raw, shared_sample
+from tests.samples import partner_sample, raw
 
 SECRET = "test-secret-maasdal"
 
@@ -65,7 +65,7 @@ async def test_no_personal_data_in_any_line_at_log_level_debug(
 ) -> None:
     # The appointment's raw message names the tenant and her phone number; the
     # canonical fact carries them on to the router (onderhoud may see personal data).
-    sample = shared_sample("maasdal", "02-afspraak.json")
+    sample = partner_sample("maasdal", "02-afspraak.json")
     name, phone = "Crombach", "06-12345678"
     assert name.encode() in sample
     assert phone.encode() in sample
