@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -47,7 +48,8 @@ WAIT_SECONDS = 45.0  # for everything to arrive once fed (it takes a few seconds
 
 
 def run_demo(*, vera_specs: Path, keep_kafka: bool) -> int:
-    console = Console()
+    # Written to a file or a CI log, rich would wrap every table at 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     started = time.monotonic()
     # The demo's own clients (its checks, the warehouse reader) log nothing ops need here.
     for noisy in ("httpx", "aiokafka"):
