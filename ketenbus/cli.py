@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ketenbus.config import ConfigError, KetenbusSettings, load_settings
+from ketenbus.config import InvalidConfiguration, KetenbusSettings, load_settings
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
 
 app = typer.Typer(
@@ -66,7 +66,7 @@ def _settings(process: str) -> KetenbusSettings:
     """The sections ``process`` reads; a problem is one line each (names, never values)."""
     try:
         return load_settings(_config_path, process=process)
-    except ConfigError as exc:
+    except InvalidConfiguration as exc:
         for problem in exc.problems:
             typer.echo(f"configuration error: {problem}", err=True)
         raise typer.Exit(2) from None

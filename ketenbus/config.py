@@ -7,7 +7,7 @@ Environment variables (prefix ``KETENBUS_``, ``__`` between levels) win over the
 file, so secrets need not be written down. A process validates the sections it reads
 (:data:`PROCESS_SECTIONS`) when it starts, and what it needs of them (a secret only
 it uses, :meth:`~contracts.settings.SettingsModel.missing`): an unknown key, a wrong
-type, a missing URL or secret stops it with :class:`ConfigError`, one line per
+type, a missing URL or secret stops it with :class:`InvalidConfiguration`, one line per
 problem naming the setting by its full path, never a value. See docs/configuration.md.
 """
 
@@ -81,9 +81,9 @@ class KetenbusSettings(BaseSettings):
         default="ketenbus", description="X-Stuurgegevens-Zender-Organisatie on every VERA call."
     )
     webhook: ListenSettings = ListenSettings()
-    if TYPE_CHECKING:
-        partners: dict[str, Any]
-        destinations: dict[str, Any]
+    if TYPE_CHECKING:  # what the processes see: the entries present, by id
+        partners: dict[str, Any] = Field(default={})
+        destinations: dict[str, Any] = Field(default={})
     else:
         partners: Annotated[_Partners, AfterValidator(_configured)] = Field(
             default={}, description="[partners.<id>]: each by that partner's settings model."
@@ -101,7 +101,7 @@ class KetenbusSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings)  # and the file: load_settings
 
 
 PROCESS_SECTIONS: Mapping[str, frozenset[str]] = {
@@ -116,7 +116,7 @@ PROCESS_SECTIONS: Mapping[str, frozenset[str]] = {
 the others, so the webhook does not need the VERA API keys (docs/configuration.md)."""
 
 
-class ConfigError(Exception):
+class InvalidConfiguration(Exception):
     """The configuration cannot run this process: one line per problem, each naming the
     setting (``partners.maasdal.webhook_secrets``), never its value."""
 
@@ -131,11 +131,12 @@ def load_settings(
     """Settings from ``path`` (TOML) and the environment; ``overrides`` win over both.
 
     With ``process`` (a key of :data:`PROCESS_SECTIONS`), only the sections it reads
-    are taken and checked, and what it needs of them must be set. Raises ConfigError.
+    are taken and checked, and what it needs of them must be set. Raises InvalidConfiguration.
     """
     if path is not None and not path.is_file():
-        raise ConfigError([f"configuration file not found: {path}"])
-    unread = frozenset(KetenbusSettings.model_fields) - PROCESS_SECTIONS[process] if process else ()
+        raise InvalidConfiguration([f"configuration file not found: {path}"])
+    every = frozenset(KetenbusSettings.model_fields)
+    unread = every - PROCESS_SECTIONS[process] if process else frozenset()
 
     class FromFile(KetenbusSettings):
         @classmethod
@@ -153,19 +154,19 @@ def load_settings(
     try:
         settings = FromFile(**overrides)
     except ValidationError as exc:
-        raise ConfigError(describe(exc)) from None
+        raise InvalidConfiguration(describe(exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_toml_problem(path, exc)]) from None
+        raise InvalidConfiguration([_toml_problem(path, exc)]) from None
     except UnicodeDecodeError:
-        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+        raise InvalidConfiguration([f"{path}: not UTF-8 text"]) from None
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
+        raise InvalidConfiguration([f"{path}: cannot be read ({exc.strerror})"]) from None
     except SettingsError as exc:
-        raise ConfigError([_environment_problem(exc)]) from None
+        raise InvalidConfiguration([_environment_problem(exc)]) from None
     if process:
         missing = needed_by(settings, process)
         if missing:
-            raise ConfigError(missing)
+            raise InvalidConfiguration(missing)
     return settings
 
 
@@ -257,7 +258,7 @@ def _environment_problem(exc: SettingsError) -> str:
 class _Without(PydanticBaseSettingsSource):
     """A source with the sections a process does not read left out, unvalidated."""
 
-    def __init__(self, source: PydanticBaseSettingsSource, unread: frozenset[str] | tuple[()]):
+    def __init__(self, source: PydanticBaseSettingsSource, unread: frozenset[str]) -> None:
         super().__init__(source.settings_cls)
         self._source = source
         self._unread = unread
@@ -271,7 +272,7 @@ class _Without(PydanticBaseSettingsSource):
 
 __all__ = [
     "PROCESS_SECTIONS",
-    "ConfigError",
+    "InvalidConfiguration",
     "KetenbusSettings",
     "ListenSettings",
     "describe",
