@@ -20,9 +20,15 @@ class SettingsModel(BaseModel):
 
     def missing(self, process: str) -> list[Missing]:
         """The settings ``process`` needs from this section that are not set (secrets,
-        mostly, which come from the environment of only the processes that use them).
-        Paths are relative to this section; the default: nothing beyond its fields."""
-        return []
+        mostly, which come from the environment of only the processes that use them),
+        relative to this section. The default: what its nested sections miss; a model
+        whose job needs more adds its own (``super().missing(process) + [...]``)."""
+        found: list[Missing] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SettingsModel):
+                found += [missing.under(name) for missing in value.missing(process)]
+        return found
 
 
 @dataclass(frozen=True)

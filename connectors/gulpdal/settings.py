@@ -6,7 +6,6 @@ from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
 from connectors.registry import PartnerSettings
-from contracts.settings import Missing
 
 
 class GulpdalSettings(PartnerSettings):
@@ -15,8 +14,3 @@ class GulpdalSettings(PartnerSettings):
         description="Gulpdal's SFTP inbox folder ([partners.gulpdal.inbox]); "
         "without it, `ketenbus ingress` does not read Gulpdal's exports.",
     )
-
-    def missing(self, process: str) -> list[Missing]:
-        if process == "ingress" and self.inbox is not None:
-            return [m.under("inbox") for m in self.inbox.missing(process)]
-        return []

@@ -8,7 +8,6 @@ from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
 from connectors.registry import PartnerSettings
-from contracts.settings import Missing
 from router.retry import RetryPolicy
 
 
@@ -26,8 +25,3 @@ class HeuvellandSettings(PartnerSettings):
     outbound_retry: RetryPolicy = Field(
         default=RetryPolicy(), description="Retries when the outbox cannot be written."
     )
-
-    def missing(self, process: str) -> list[Missing]:
-        if process == "ingress" and self.inbox is not None:
-            return [m.under("inbox") for m in self.inbox.missing(process)]
-        return []

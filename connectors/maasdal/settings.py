@@ -31,10 +31,11 @@ class MaasdalSettings(PartnerSettings):
     )
 
     def missing(self, process: str) -> list[Missing]:
+        found = super().missing(process)
         if process == "webhook" and not self.webhook_secrets:
             # The webhook is how Maasdal sends everything: without a secret it would
             # refuse every message, so the webhook process does not start.
-            return [Missing("webhook_secrets")]
+            found.append(Missing("webhook_secrets"))
         if process == "outbound" and self.api_base_url and self.api_token is None:
-            return [Missing("api_token", "when api_base_url is set")]
-        return []
+            found.append(Missing("api_token", "when api_base_url is set"))
+        return found

@@ -37,7 +37,10 @@ class RoerdalSettings(PartnerSettings):
     backoff: Backoff = Backoff()
 
     def missing(self, process: str) -> list[Missing]:
-        if process != "ingress" or self.api_base_url is None:
-            return []
-        needed = {"client_id": self.client_id, "client_secret": self.client_secret}
-        return [Missing(name, "when api_base_url is set") for name, v in needed.items() if not v]
+        found = super().missing(process)
+        if process == "ingress" and self.api_base_url is not None:
+            needed = {"client_id": self.client_id, "client_secret": self.client_secret}
+            found += [
+                Missing(name, "when api_base_url is set") for name, v in needed.items() if not v
+            ]
+        return found

@@ -7,7 +7,7 @@ import posixpath
 from pydantic import Field
 
 from connectors.channels.file_inbox._sftp import SftpSettings
-from contracts.settings import Missing, SettingsModel
+from contracts.settings import SettingsModel
 
 MIB = 1024 * 1024
 
@@ -37,9 +37,6 @@ class FileInboxSettings(SettingsModel):
         le=14 * MIB,
         description="Larger files are rejected unread; default: the partner's limit.",
     )
-
-    def missing(self, process: str) -> list[Missing]:
-        return [m.under("sftp") for m in self.sftp.missing(process)] if self.sftp else []
 
     @property
     def processed_dir(self) -> str:

@@ -42,7 +42,7 @@ class SftpSettings(SettingsModel):
     def missing(self, process: str) -> list[Missing]:
         # The password comes from the environment of the ingress process only, so the
         # translator reading the same [partners.<id>] section does not need it.
-        if self.private_key is None and self.password is None:
+        if process == "ingress" and self.private_key is None and self.password is None:
             return [Missing("password", "unless private_key is set")]
         return []
 
