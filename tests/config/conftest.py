@@ -50,13 +50,18 @@ def write_config(tmp_path: Path) -> Callable[[str], Path]:
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> Run:
+def no_settings_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ketenbus setting from the developer's shell in this process."""
+    for name in list(os.environ):
+        if name.startswith("KETENBUS_") and name not in LOCAL_KAFKA_VARIABLES:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def run_cli(no_settings_in_environment: None) -> Run:
     """``ketenbus --config PATH ARGS...`` in this process (typer's runner): fast."""
 
     def run(path: Path, *args: str, secrets: Mapping[str, str] = {}) -> Outcome:
-        for name in os.environ:
-            if name.startswith("KETENBUS_") and name not in LOCAL_KAFKA_VARIABLES:
-                monkeypatch.delenv(name)
         result = CliRunner().invoke(app, ["--config", str(path), *args], env=dict(secrets))
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
