@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationError, create_model
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -149,7 +151,8 @@ def load_settings(
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
-            return tuple(_Without(s, unread) for s in (init_settings, env_settings, toml))
+            env = _EnvironmentWithout(settings_cls, unread)
+            return (_Without(init_settings, unread), env, _Without(toml, unread))
 
     try:
         settings = FromFile(**overrides)
@@ -253,6 +256,22 @@ def _environment_problem(exc: SettingsError) -> str:
         f"{name}: an environment variable {_env_name(name)}__... is not valid JSON "
         f"({exc.__cause__ or exc})"
     )
+
+
+class _EnvironmentWithout(EnvSettingsSource):
+    """The environment without the sections a process does not read: not even parsed,
+    so another process's broken variable (one environment for all) does not stop it."""
+
+    def __init__(self, settings_cls: type[BaseSettings], unread: frozenset[str]) -> None:
+        super().__init__(settings_cls)
+        self._unread = unread
+
+    def prepare_field_value(
+        self, field_name: str, field: FieldInfo, value: Any, value_is_complex: bool
+    ) -> Any:
+        if field_name in self._unread:
+            return None
+        return super().prepare_field_value(field_name, field, value, value_is_complex)
 
 
 class _Without(PydanticBaseSettingsSource):

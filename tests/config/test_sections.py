@@ -61,3 +61,20 @@ def test_without_a_process_every_section_is_checked_and_no_process_needs(write_c
         "destinations.onderhoud.base_url",
         "destinations.onderhoud.api_key",
     ]
+
+
+def test_an_environment_variable_of_a_section_not_read_is_not_parsed(
+    write_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One environment for all processes (deploy/compose.yaml): a broken webhook secret
+    # list stops the webhook, not the router.
+    monkeypatch.setenv("KETENBUS_PARTNERS__MAASDAL__WEBHOOK_SECRETS", "not-a-json-list")
+    monkeypatch.setenv("KETENBUS_DESTINATIONS__ONDERHOUD__API_KEY", "k")
+    path: Path = write_config('[destinations.onderhoud]\nbase_url = "http://x/v4"\n')
+    assert list(load_settings(path, process="route").destinations) == ["onderhoud"]
+    with pytest.raises(InvalidConfiguration) as refused:
+        load_settings(path, process="webhook")
+    assert refused.value.problems == [
+        "partners: an environment variable KETENBUS_PARTNERS__... is not valid JSON "
+        "(Expecting value: line 1 column 1 (char 0))"
+    ]
