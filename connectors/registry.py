@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
-
 from connectors.adapter import InboundAdapter
 from connectors.channels.webhook import WebhookEndpoint, WebhookPartner
 from contracts import KafkaSettings
+from contracts.settings import SettingsModel
 
 if TYPE_CHECKING:
     from connectors.outbound.channel import PartnerOutbound
 
 
-class PartnerSettings(BaseModel):
+class PartnerSettings(SettingsModel):
     """The base of every partner's settings model (``[partners.<id>]`` in the TOML)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 IngressRunner = Callable[[Any, KafkaSettings, asyncio.Event], Coroutine[Any, Any, None]]

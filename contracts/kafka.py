@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import contextlib
 
-from pydantic import BaseModel, ConfigDict
-
+from contracts.settings import SettingsModel
 from contracts.topics import Topics
 
 
-class KafkaSettings(BaseModel):
+class KafkaSettings(SettingsModel):
     """Connection to the cluster; the same for connectors and router."""
-
-    model_config = ConfigDict(frozen=True)
 
     bootstrap_servers: str = "127.0.0.1:19092"
     topic_prefix: str = ""

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from contracts.vera import SPECS_DIR
-from ketenbus.config import KetenbusSettings, load_settings
+from ketenbus.config import InvalidConfiguration, KetenbusSettings, load_settings
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
 from ketenbus.logging_setup import keep_record_contents_out_of_logs
 
@@ -66,24 +65,20 @@ def main(
     keep_record_contents_out_of_logs()
 
 
-def _settings() -> KetenbusSettings:
+def _settings(process: str) -> KetenbusSettings:
+    """The sections ``process`` reads; a problem is one line each (names, never values)."""
     try:
-        return load_settings(_config_path)
-    except ValidationError as exc:
-        # Names and reasons only: the input may hold secrets.
-        for error in exc.errors(include_input=False, include_url=False):
-            location = ".".join(str(part) for part in error["loc"])
-            typer.echo(f"configuration error: {location}: {error['msg']}", err=True)
-        raise typer.Exit(2) from None
-    except FileNotFoundError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
+        return load_settings(_config_path, process=process)
+    except InvalidConfiguration as exc:
+        for problem in exc.problems:
+            typer.echo(f"configuration error: {problem}", err=True)
         raise typer.Exit(2) from None
 
 
 def _run_until_signalled(
-    service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]],
+    process: str, service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]]
 ) -> None:
-    settings = _settings()
+    settings = _settings(process)
 
     async def runner() -> None:
         stopping = asyncio.Event()
@@ -100,7 +95,7 @@ def webhook() -> None:
     """Serve the partners' webhooks; store each message raw on Kafka before answering."""
     from ketenbus.services import run_webhook
 
-    _run_until_signalled(run_webhook)
+    _run_until_signalled("webhook", run_webhook)
 
 
 @app.command()
@@ -108,7 +103,7 @@ def ingress() -> None:
     """Run the partners' pull channels (file inboxes, pollers); store each original raw."""
     from ketenbus.services import run_ingress
 
-    _run_until_signalled(run_ingress)
+    _run_until_signalled("ingress", run_ingress)
 
 
 @app.command()
@@ -116,7 +111,7 @@ def outbound() -> None:
     """Hand the maintenance system's new work orders to the partners named in them."""
     from ketenbus.services import run_outbound
 
-    _run_until_signalled(run_outbound)
+    _run_until_signalled("outbound", run_outbound)
 
 
 @app.command()
@@ -124,7 +119,7 @@ def translate() -> None:
     """Translate raw partner messages into canonical facts (Kafka transactions)."""
     from ketenbus.services import run_translator
 
-    _run_until_signalled(run_translator)
+    _run_until_signalled("translate", run_translator)
 
 
 @app.command()
@@ -132,7 +127,7 @@ def route() -> None:
     """Deliver canonical facts to every configured destination of the corporation."""
     from ketenbus.services import run_router
 
-    _run_until_signalled(run_router)
+    _run_until_signalled("route", run_router)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -267,7 +262,7 @@ def _deadletters(work: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
 
     from ketenbus.deadletters import DeadLetterError
 
-    kafka = _settings().kafka
+    kafka = _settings("deadletters").kafka
     try:
         return asyncio.run(work(kafka))
     except DeadLetterError as exc:

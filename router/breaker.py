@@ -30,17 +30,16 @@ import time
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from contracts.settings import SettingsModel
 from router.errors import PassingFault
 
 log = logging.getLogger(__name__)
 
 
-class BreakerSettings(BaseModel):
+class BreakerSettings(SettingsModel):
     """When a destination counts as down, and how often to look whether it is back."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     failure_threshold: int = Field(
         default=5, ge=1, description="System-down faults in a row (any fact) that open it."

@@ -30,19 +30,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from contracts import AMSTERDAM, FACT_TYPES, CanonicalEvent, Classification, OrderFact, Purpose
 from contracts import classify as _classify
 from contracts import hides_nothing as _hides_nothing
 from contracts import redact as _redact
+from contracts.settings import SettingsModel
 from router.destination import Withheld
 
 
-class Entitlement(BaseModel):
+class Entitlement(SettingsModel):
     """What one destination may receive."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     purposes: frozenset[Purpose] = Field(
         description="Purposes of the facts it receives (order-execution, invoicing, ...)."

@@ -61,7 +61,11 @@ class DestinationPlugin:
         """Validate a ``[destinations.<id>]`` entry, entitlement rules included."""
         if isinstance(config, DestinationSettings):
             config = config.model_dump()
-        settings = self.settings_model.model_validate(config)
+        return self.check(self.settings_model.model_validate(config))
+
+    def check(self, settings: DestinationSettings) -> DestinationSettings:
+        """The entitlement rules: nothing beyond this destination's ceiling and mapping
+        (a ConfigurationError, a ValueError, so pydantic reports it at the entry)."""
         check_configuration(
             self.id,
             ceiling=self.ceiling,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -24,13 +24,12 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from contracts.settings import SettingsModel
 from router.errors import PassingFault
 
 
-class RetryPolicy(BaseModel):
+class RetryPolicy(SettingsModel):
     """A destination's retry budget."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_attempts: int = Field(default=6, ge=1)
     first_wait: float = Field(default=0.5, gt=0, description="Seconds; the cap doubles per try.")

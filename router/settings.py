@@ -8,15 +8,14 @@ needs only the URL and, from the environment, the secret.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from contracts.settings import SettingsModel
 from router.entitlement import Entitlement
 
 
-class DestinationSettings(BaseModel):
+class DestinationSettings(SettingsModel):
     """Routes and entitlement of one destination."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     routes: frozenset[str] = Field(
         description="The fact types it receives (``order.accepted``, ...)."

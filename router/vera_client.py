@@ -17,6 +17,7 @@ import httpx
 import simplejson
 from pydantic import Field, SecretStr
 
+from contracts.settings import HttpUrlText
 from router.breaker import BreakerSettings
 from router.http_calls import raise_for_answer, request
 from router.retry import RetryPolicy
@@ -26,7 +27,7 @@ from router.settings import DestinationSettings
 class VeraSystemSettings(DestinationSettings):
     """One VERA system of the corporation, as configuration."""
 
-    base_url: str = Field(description="e.g. https://onderhoud.corporatie.nl/v4")
+    base_url: HttpUrlText = Field(description="e.g. https://onderhoud.corporatie.nl/v4")
     api_key: SecretStr = Field(description="X-API-KEY; from the environment, never the file.")
     timeout_seconds: float = Field(
         default=10.0, gt=0, description="Per request; connecting gets at most 5 s of it."

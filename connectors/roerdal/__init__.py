@@ -19,8 +19,8 @@ async def run_poller(
     settings: RoerdalSettings, kafka: KafkaSettings, stopping: asyncio.Event
 ) -> None:
     """Poll Roerdal until ``stopping`` is set (the plugin's ingress runner)."""
-    if not settings.polls:
-        log.warning("partners.roerdal has no api_base_url/client_id/client_secret: not polling")
+    if settings.api_base_url is None:
+        log.info("roerdal: no api_base_url configured: not polling")
         return
     poller = Poller(
         RoerdalFeed(settings),

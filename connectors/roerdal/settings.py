@@ -6,10 +6,11 @@ from pydantic import Field, SecretStr
 
 from connectors.channels.poller import Backoff
 from connectors.registry import PartnerSettings
+from contracts.settings import HttpUrlText, Missing
 
 
 class RoerdalSettings(PartnerSettings):
-    api_base_url: str | None = Field(
+    api_base_url: HttpUrlText | None = Field(
         default=None,
         description="Roerdal's API, e.g. https://api.roerdal.nl; without it nothing is polled "
         "(the translator still reads the raw topic).",
@@ -35,7 +36,11 @@ class RoerdalSettings(PartnerSettings):
     rate_window_seconds: float = Field(default=60.0, gt=0, description="Roerdal's: one minute.")
     backoff: Backoff = Backoff()
 
-    @property
-    def polls(self) -> bool:
-        """Whether the API is configured, so the poller has something to poll."""
-        return bool(self.api_base_url and self.client_id and self.client_secret)
+    def missing(self, process: str) -> list[Missing]:
+        found = super().missing(process)
+        if process == "ingress" and self.api_base_url is not None:
+            needed = {"client_id": self.client_id, "client_secret": self.client_secret}
+            found += [
+                Missing(name, "when api_base_url is set") for name, v in needed.items() if not v
+            ]
+        return found

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import posixpath
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from connectors.channels.file_inbox._sftp import SftpSettings
+from contracts.settings import SettingsModel
 
 MIB = 1024 * 1024
 
 
-class FileInboxSettings(BaseModel):
+class FileInboxSettings(SettingsModel):
     """One partner's inbox folder, on this machine's disk or (with ``sftp``) on a server.
 
     ``processed`` and ``rejected`` default to folders of those names beside the inbox.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str = Field(description="The inbox folder (on the SFTP server when sftp is set).")
     processed: str | None = Field(default=None, description="Default: <path>/../processed.")

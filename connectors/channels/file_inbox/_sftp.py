@@ -15,18 +15,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncssh
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
 from connectors.channels.file_inbox._errors import FolderError
 from connectors.channels.file_inbox._folder import FILE, Entry, kind_of
+from contracts.settings import Missing, SettingsModel
 
 _FAILURES = (asyncssh.Error, asyncssh.SFTPError, OSError, TimeoutError, EOFError)
 
 
-class SftpSettings(BaseModel):
+class SftpSettings(SettingsModel):
     """Where the partner's SFTP folders are and how to log in (``[partners.<id>.inbox.sftp]``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     host: str
     port: int = Field(default=22, ge=1, le=65535)
@@ -40,11 +39,12 @@ class SftpSettings(BaseModel):
     )
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
 
-    @model_validator(mode="after")
-    def _can_log_in(self) -> SftpSettings:
-        if self.private_key is None and self.password is None:
-            raise ValueError("set private_key or password to log in")
-        return self
+    def missing(self, process: str) -> list[Missing]:
+        # The password comes from the environment of the ingress process only, so the
+        # translator reading the same [partners.<id>] section does not need it.
+        if process == "ingress" and self.private_key is None and self.password is None:
+            return [Missing("password", "unless private_key is set")]
+        return []
 
 
 @contextlib.asynccontextmanager

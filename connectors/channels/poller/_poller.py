@@ -24,12 +24,13 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from connectors.channels.poller._cursor import CursorStore
 from connectors.channels.poller.errors import CursorStoreError, SourceFault
 from contracts import KafkaSettings, RawMessage
+from contracts.settings import SettingsModel
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,8 @@ class Feed(Protocol):
     async def aclose(self) -> None: ...
 
 
-class Backoff(BaseModel):
+class Backoff(SettingsModel):
     """How the poller waits between attempts after a passing fault of the source."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     first_wait: float = Field(default=1.0, gt=0, description="Seconds; the cap doubles per try.")
     max_wait: float = Field(default=60.0, gt=0, description="Cap of one back-off wait, seconds.")
