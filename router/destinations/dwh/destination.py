@@ -5,11 +5,11 @@
 * ``keten.dwh.signal-counts.v1``, compacted: the running count of social signals per
   Dutch calendar month and category (and source partition, see
   ``mapping.count_key``). Each signal adds one to its count, and the new count is
-  written in the same transaction that commits the signal's offset, so a signal is
-  counted exactly once, through crashes and restarts. No record exists per signal
-  and a count carries no id, order or time of a signal, so the warehouse cannot line
-  a count up with an order. (A consumer reading in real time does see *when* a count
-  went up; a report per closed month, read after the month, sees only the total.)
+  written in the same transaction that commits the signal's offset, so a signal
+  record is counted exactly once, through crashes and restarts. No record exists per
+  signal and a count carries no id, order or time of a signal, so the warehouse cannot
+  line a count up with an order. (A consumer reading in real time does see *when* a
+  count went up; a report per closed month, read after the month, sees only the total.)
 """
 
 from __future__ import annotations
@@ -20,20 +20,13 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
-from contracts import AMSTERDAM, CONTENT_TYPE, SPEC_VERSION, KafkaRecord, KafkaSettings
-from router.destinations.dwh.mapping import (
-    COUNT_TYPE,
-    RECORD_TYPE,
-    count_key,
-    count_record,
-    order_record,
-)
+from contracts import AMSTERDAM, KafkaRecord, KafkaSettings
+from contracts.dwh import ORDER_FACT, SIGNAL_COUNT, DwhOrderFact, ce_headers
+from router.destinations.dwh.mapping import count_key, count_record, order_record
 from router.destinations.dwh.pseudonym import Pseudonymiser
 from router.entitlement import Counted, Redacted
 from router.state import COMPACTED, read_compacted
 from router.topic_delivery import Output
-
-SOURCE = "/ketenbus/router/dwh"
 
 
 class DwhDestination:
@@ -56,33 +49,30 @@ class DwhDestination:
     def outputs(self, fact: Redacted | Counted, source: TopicPartition) -> list[Output]:
         if isinstance(fact, Counted):
             return [self._count(fact, source.partition)]
-        record = order_record(fact, self._pseudonym)
-        headers = _ce_headers(
-            id=fact.id, type=RECORD_TYPE, subject=record["order"], time=record["occurred_at"]
+        # Validated against the published contract (contracts/schemas/dwh.order-fact.v1.json):
+        # a mapping that drifted from it is a dead letter, not a record the warehouse misreads.
+        record = DwhOrderFact.model_validate(order_record(fact, self._pseudonym)).to_json()
+        headers = ce_headers(
+            ORDER_FACT, id=fact.id, subject=record["order"], time=record["occurred_at"]
         )
         return [Output(self.facts_topic, _json(record["order"], record, headers))]
 
     def _count(self, fact: Counted, partition: int) -> Output:
         key = count_key(fact, partition)
         count = self.counts.get(key, 0) + 1
+        value = count_record(key, count)  # validated before the count moves
         self.counts[key] = count
         month_start = datetime.strptime(fact.month, "%Y-%m").replace(tzinfo=AMSTERDAM)
-        headers = _ce_headers(
+        headers = ce_headers(
+            SIGNAL_COUNT,
             id=f"{key}#{count}",
-            type=COUNT_TYPE,
             subject=key,
             time=month_start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         )
-        return Output(self.counts_topic, _json(key, count_record(key, count), headers))
+        return Output(self.counts_topic, _json(key, value, headers))
 
 
-def _ce_headers(**attributes: str) -> tuple[tuple[str, bytes], ...]:
-    values = {"specversion": SPEC_VERSION, "source": SOURCE, **attributes}
-    return (
-        ("content-type", CONTENT_TYPE.encode()),
-        *((f"ce_{name}", value.encode()) for name, value in values.items()),
-    )
-
-
-def _json(key: str, value: dict[str, Any], headers: tuple[tuple[str, bytes], ...]) -> KafkaRecord:
+def _json(
+    key: str, value: dict[str, Any], headers: tuple[tuple[str, bytes], ...] = ()
+) -> KafkaRecord:
     return KafkaRecord(key=key.encode(), value=json.dumps(value).encode(), headers=headers)

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import jsonschema
 import pytest
 from pydantic import SecretStr
 
@@ -29,6 +30,8 @@ from contracts import (
     TechnicallyCompleted,
     Unit,
 )
+from contracts.dwh import DwhOrderFact
+from contracts.schema import committed_schema
 from router.destinations.dwh import Pseudonymiser, order_record
 from router.destinations.dwh.mapping import count_key, count_record
 from router.entitlement import Counted, Redacted, decide
@@ -85,6 +88,16 @@ def test_no_names_phone_numbers_or_free_text(fact) -> None:
         assert secret not in text
     assert ORDER not in text
     assert "MD-88121" not in text  # the partner's own reference
+
+
+@pytest.mark.parametrize("fact", FACTS, ids=lambda f: f.fact_type)
+def test_every_record_holds_to_the_published_schema(fact) -> None:
+    record = record_of(fact)
+    validator = jsonschema.Draft202012Validator
+    schema = committed_schema("dwh.order-fact")
+    validator(schema, format_checker=validator.FORMAT_CHECKER).validate(record)
+    # And the contract's model reads it back to exactly the same record.
+    assert DwhOrderFact.model_validate(record).to_json() == record
 
 
 def test_the_order_is_a_keyed_pseudonym_the_same_for_every_fact() -> None:
