@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
+from aiokafka import TopicPartition
 from pydantic import SecretStr
 
 from contracts import (
@@ -19,6 +20,7 @@ from contracts import (
     DicoCause,
     DicoDetail,
     HourLine,
+    KafkaSettings,
     LeadTimeExtended,
     MaterialLine,
     OrderAccepted,
@@ -32,7 +34,8 @@ from contracts import (
 )
 from contracts.dwh import DwhOrderFact
 from contracts.schema import committed_schema
-from router.destinations.dwh import Pseudonymiser, order_record
+from router.destinations.dwh import DwhDestination, Pseudonymiser, order_record
+from router.destinations.dwh import destination as dwh_destination
 from router.destinations.dwh.mapping import count_key, count_record
 from router.entitlement import Counted, Redacted, decide
 from router.registry import DWH_CEILING
@@ -149,3 +152,23 @@ def test_a_signal_is_only_counted_by_dutch_month_and_category() -> None:
     assert count_record(key, 7) == {
         "month": "2026-12", "category": "EENZAAMHEID", "partition": 2, "count": 7,
     }  # fmt: skip
+
+
+def test_a_record_that_misfits_its_schema_is_refused_before_it_is_remembered(
+    monkeypatch,
+) -> None:
+    """A mapping bug (here: a field the contract does not have) raises a ValueError,
+    which the topic worker parks as a dead letter; the id is not remembered."""
+    destination = DwhDestination(KafkaSettings(), PSEUDONYM)
+    decided = decide(wrap(FACTS[0], "MD-1"), DWH_CEILING)
+    assert isinstance(decided, Redacted)
+    good = order_record(decided, PSEUDONYM)
+    monkeypatch.setattr(dwh_destination, "order_record", lambda fact, _: {**good, "note": "x"})
+    with pytest.raises(ValueError, match="note"):
+        destination.outputs(decided, TopicPartition("keten.orders.v1", 0))
+    assert destination.written == set()
+    monkeypatch.setattr(dwh_destination, "order_record", lambda fact, _: good)
+    (record, remembered) = destination.outputs(decided, TopicPartition("keten.orders.v1", 0))
+    assert json.loads(record.record.value) == good
+    assert remembered.record.key == decided.id.encode()
+    assert destination.outputs(decided, TopicPartition("keten.orders.v1", 0)) == []
