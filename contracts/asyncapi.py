@@ -26,10 +26,13 @@ from contracts._facts import FACT_TYPES
 from contracts.asyncapi_messages import (
     canonical_message,
     dead_letter_message,
+    dwh_message,
     opaque_message,
     raw_message,
+    workorder_message,
 )
-from contracts.schema import committed_schema
+from contracts.dwh import ORDER_FACT, SIGNAL_COUNT
+from contracts.schema import committed_schema, schema_names
 from contracts.topics import Topics
 
 ASYNCAPI_FILE = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
@@ -110,26 +113,17 @@ def topics() -> list[Topic]:
             description="New work orders of the maintenance system (VERA Onderhoudsorder "
             "JSON, owned by the maintenance system); ketenbus hands each to its partner as "
             "order.assigned.",
-            messages={
-                "vera-onderhoudsorder": opaque_message(
-                    "vera-onderhoudsorder",
-                    "A VERA Onderhoudsorder (OHD.yaml, Onderhoudsorders-Onderhoudsorder).",
-                )
-            },
+            messages={"vera-onderhoudsorder": workorder_message()},
             readers={"ketenbus-outbound": "hands each new order to its partner"},
         ),
         Topic(
             id="dwh",
             address=names.dwh,
             description="The data warehouse's order facts: pseudonymised (order and "
-            "dwelling as keyed pseudonyms), no names, phone numbers or free text.",
-            messages={
-                "dwh-order-fact": opaque_message(
-                    "dwh-order-fact",
-                    "nl.ketenbus.dwh.order-fact.v1: codes, dates, amounts of one order "
-                    "fact (router/destinations/dwh/mapping.py).",
-                )
-            },
+            "dwelling as keyed pseudonyms), no names, phone numbers or free text. One record "
+            "per ce_id (a re-sent, re-translated or replayed fact is not written again), in "
+            "Kafka transactions: read with isolation.level=read_committed.",
+            messages={ORDER_FACT: dwh_message(ORDER_FACT)},
             writer="the router's dwh destination",
         ),
         Topic(
@@ -137,11 +131,7 @@ def topics() -> list[Topic]:
             address=names.dwh_signal_counts,
             description="Social signals only as counts per Dutch calendar month and "
             "category (compacted).",
-            messages={
-                "dwh-signal-count": opaque_message(
-                    "dwh-signal-count", "nl.ketenbus.dwh.signal-count.v1: a running count."
-                )
-            },
+            messages={SIGNAL_COUNT: dwh_message(SIGNAL_COUNT)},
             writer="the router's dwh destination",
         ),
     ]
@@ -153,7 +143,13 @@ def topics() -> list[Topic]:
             "(key = partner id), committed in the same transaction as the page's raw records.",
             messages={
                 f"poller-cursor-{partner}": opaque_message(
-                    f"poller-cursor-{partner}", "The partner's opaque cursor, as text."
+                    f"poller-cursor-{partner}",
+                    "JSON: the partner's opaque cursor, the page's record count, when (UTC).",
+                    {
+                        "cursor": {"type": "string"},
+                        "records": {"type": "integer", "minimum": 0},
+                        "committed_at": {"type": "string", "format": "date-time"},
+                    },
                 )
             },
             writer=f"the poller of {partner} (which reads it back at start)",
@@ -169,11 +165,34 @@ def topics() -> list[Topic]:
             "moves an order back, across restarts.",
             messages={
                 "onderhoud-last-status": opaque_message(
-                    "onderhoud-last-status", "An RFC 3339 UTC time, as text."
+                    "onderhoud-last-status",
+                    "JSON: the partner time of the last status applied (UTC), and its event.",
+                    {
+                        "status_at": {"type": "string", "format": "date-time"},
+                        "event_id": {"type": "string", "format": "uuid"},
+                    },
                 )
             },
             writer="the router (onderhoud)",
             readers={"ketenbus-router-onderhoud": "reads it back on every assignment"},
+        )
+    )
+    found.append(
+        Topic(
+            id="state-dwh-written",
+            address=names.dwh_written,
+            description="Compacted: one key per canonical event id (ce_id) the data "
+            "warehouse's destination wrote to keten.dwh.v1, written in the same transaction "
+            "as the record, so a fact that comes again is not written twice.",
+            messages={
+                "dwh-written": opaque_message(
+                    "dwh-written",
+                    "JSON: when the fact happened (UTC); the key is the event id.",
+                    {"occurred_at": {"type": "string", "format": "date-time"}},
+                )
+            },
+            writer="the router (dwh)",
+            readers={"ketenbus-router-dwh": "reads it back on every assignment"},
         )
     )
     stages = (
@@ -364,7 +383,7 @@ def _enrich(generated: dict[str, Any]) -> dict[str, Any]:
             "schemaFormat": "application/schema+json;version=draft-2020-12",
             "schema": committed_schema(name),
         }
-        for name in FACT_TYPES
+        for name in schema_names()
     }
     return {
         "asyncapi": generated["asyncapi"],

@@ -14,8 +14,10 @@ from contracts._envelope import CONTENT_TYPE, SPEC_VERSION, cloudevents_type, da
 from contracts._facts import FACT_TYPES
 from contracts._ownership import OWNER, Classification
 from contracts.deadletter import DeadLetterHeader
+from contracts.dwh import EXAMPLE_RECORDS, ORDER_FACT, SOURCE, ce_headers
 from contracts.examples import EXAMPLE_EVENTS
 from contracts.raw import RawHeader
+from contracts.schema import RECORDS
 
 _KAFKA_BINDING = "0.4.0"
 _ORDER_KEY = {"type": "string", "pattern": r"^WL-\d{4}-\d{6}$", "description": "The order number."}
@@ -76,6 +78,88 @@ def canonical_message(fact_type: str) -> dict[str, Any]:
     }
 
 
+_PSEUDONYM_KEY = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{64}$",
+    "description": "The order's pseudonym.",
+}
+_COUNT_KEY = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}/[A-Z]+/\d+$",
+    "description": "<month>/<category>/<source partition>.",
+}
+
+
+def dwh_message(name: str) -> dict[str, Any]:
+    """A record of the data warehouse: its CloudEvents headers, key and schema."""
+    record = RECORDS[name]
+    example = EXAMPLE_RECORDS[name].to_json()
+    order_fact = name == ORDER_FACT
+    key = example["order"] if order_fact else "2026-11/VERWAARLOZING/0"
+    example_headers = ce_headers(
+        name,
+        id=example["id"] if order_fact else f"{key}#{example['count']}",
+        subject=key,
+        time=example["occurred_at"] if order_fact else "2026-10-31T23:00:00Z",
+    )
+    headers = {
+        "content-type": {"const": CONTENT_TYPE},
+        "ce_specversion": {"const": SPEC_VERSION},
+        "ce_id": {
+            "type": "string",
+            "description": "The canonical event id: one record per id on the topic."
+            if order_fact
+            else "<key>#<count>.",
+        },
+        "ce_source": {"const": SOURCE},
+        "ce_type": {"const": cloudevents_type(name)},
+        "ce_subject": {"type": "string", "description": "The key."},
+        "ce_time": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the fact happened, in UTC."
+            if order_fact
+            else "The start of the month (Dutch time), in UTC.",
+        },
+        "ce_dataschema": {"const": dataschema(name)},
+    }
+    return {
+        "name": cloudevents_type(name),
+        "title": record.model.__name__,
+        "summary": record.description,
+        "contentType": CONTENT_TYPE,
+        "headers": {"type": "object", "required": list(headers), "properties": headers},
+        "payload": {"$ref": f"#/components/schemas/{name}.v1"},
+        "bindings": {
+            "kafka": {
+                "key": _PSEUDONYM_KEY if order_fact else _COUNT_KEY,
+                "bindingVersion": _KAFKA_BINDING,
+            }
+        },
+        "examples": [
+            {
+                "name": name,
+                "headers": {header: value.decode() for header, value in example_headers},
+                "payload": example,
+            }
+        ],
+    }
+
+
+def workorder_message() -> dict[str, Any]:
+    """A work order of the maintenance system, as ketenbus reads it (no CloudEvents)."""
+    record = RECORDS["workorder"]
+    return {
+        "name": "vera-onderhoudsorder",
+        "title": "Onderhoudsorder",
+        "summary": record.description,
+        "contentType": CONTENT_TYPE,
+        "payload": {"$ref": "#/components/schemas/workorder.v1"},
+        "bindings": {"kafka": {"key": _ORDER_KEY, "bindingVersion": _KAFKA_BINDING}},
+        "examples": [{"name": "workorder", "payload": record.example}],
+    }
+
+
 def raw_message(partner: str, content_type: str) -> dict[str, Any]:
     """A partner's original, as its ingress channel stored it."""
     headers = {
@@ -109,12 +193,17 @@ def dead_letter_message(stage: str) -> dict[str, Any]:
     }
 
 
-def opaque_message(name: str, description: str) -> dict[str, Any]:
-    """A message whose schema another system or component owns."""
+def opaque_message(
+    name: str, description: str, properties: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A JSON message ketenbus keeps for itself, with the fields it has if given."""
+    payload: dict[str, Any] = {"type": "object", "description": description}
+    if properties:
+        payload["properties"] = properties
     return {
         "name": name,
         "title": name,
         "summary": description,
         "contentType": CONTENT_TYPE,
-        "payload": {"type": "object", "description": description},
+        "payload": payload,
     }

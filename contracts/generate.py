@@ -27,10 +27,12 @@ from contracts._facts import FACT_TYPES
 from contracts.compat import breaking_changes
 from contracts.examples import EXAMPLE_EVENTS
 from contracts.schema import (
+    RECORDS,
     SCHEMA_DIR,
     committed_schema,
     drifted,
     schema_file,
+    schema_names,
     schema_of,
     write_schemas,
 )
@@ -43,20 +45,16 @@ END = "<!-- catalogue:end -->"
 
 def breaking(baseline: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Every breaking change of the models against the baseline schemas (default: the
-    committed files), as ``<type>: <path>: <what>``; a fact type may not disappear."""
+    committed files), as ``<name>: <path>: <what>``; a fact type or record may not
+    disappear."""
+    names = schema_names()
     if baseline is None:
-        baseline = {
-            fact_type: committed_schema(fact_type)
-            for fact_type in FACT_TYPES
-            if schema_file(fact_type).exists()
-        }
+        baseline = {name: committed_schema(name) for name in names if schema_file(name).exists()}
         baseline.update(_stray_schemas())
-    problems = [f"{fact_type}: removed" for fact_type in baseline if fact_type not in FACT_TYPES]
-    for fact_type, old in baseline.items():
-        if fact_type in FACT_TYPES:
-            problems += [
-                f"{fact_type}: {problem}" for problem in breaking_changes(old, schema_of(fact_type))
-            ]
+    problems = [f"{name}: removed" for name in baseline if name not in names]
+    for name, old in baseline.items():
+        if name in names:
+            problems += [f"{name}: {problem}" for problem in breaking_changes(old, schema_of(name))]
     return problems
 
 
@@ -98,7 +96,16 @@ def catalogue_markdown() -> str:
             f"| {model.retention} | [{schema_file(fact_type).name}]"
             f"(../contracts/schemas/{schema_file(fact_type).name}) |"
         )
-    parts = ["\n".join(rows) + "\n"]
+    records = [
+        "| record | topic | schema |",
+        "|---|---|---|",
+        *(
+            f"| {record.description} | `{record.topic}` | [{schema_file(name).name}]"
+            f"(../contracts/schemas/{schema_file(name).name}) |"
+            for name, record in RECORDS.items()
+        ),
+    ]
+    parts = ["\n".join(rows) + "\n", "\n".join(records) + "\n"]
     for fact_type, event in EXAMPLE_EVENTS.items():
         model = FACT_TYPES[fact_type]
         record = event.to_kafka()
@@ -146,7 +153,7 @@ def _anchor(fact_type: str) -> str:
 
 def _stray_schemas() -> dict[str, dict[str, Any]]:
     """Committed schemas of fact types the models no longer have."""
-    known = {schema_file(fact_type).name for fact_type in FACT_TYPES}
+    known = {schema_file(name).name for name in schema_names()}
     return {
         path.name.rsplit(".", 2)[0]: json.loads(path.read_text("utf-8"))
         for path in SCHEMA_DIR.glob("*.json")

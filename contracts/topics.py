@@ -43,6 +43,12 @@ class Topics:
         """The data warehouse's social-signal counts per month and category (compacted)."""
         return f"{self.prefix}keten.dwh.signal-counts.v1"
 
+    @property
+    def dwh_written(self) -> str:
+        """Compacted: one key per canonical event id the data warehouse's destination has
+        written to ``keten.dwh.v1``, so a re-sent or replayed fact is not written again."""
+        return f"{self.prefix}keten.router.dwh.written"
+
     def for_fact(self, restricted: bool) -> str:
         """Where a canonical fact goes: the restricted signals topic or the orders topic."""
         return self.signals if restricted else self.orders

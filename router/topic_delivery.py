@@ -7,8 +7,9 @@ and the destination's mapping, and its output records and the consumer offsets a
 committed in one transaction. A crash at any point leaves the whole batch or none of
 it visible to ``read_committed`` readers, so the warehouse gets every fact exactly
 once, and a running count is never counted twice nor missed. A destination's own
-state (the counts) is read back from its compacted topic at start, after every
-rebalance and after an aborted transaction, so it always matches what committed.
+state (the counts, the ids written) is read back from its compacted topics at start,
+after every rebalance, after an aborted transaction and before a batch holding a
+replayed record, so it always matches what committed.
 
 No HTTP, so no retries or breaker: a Kafka error aborts the batch, which is read
 again after a back-off. One consumer group per destination, as for the VERA systems.
@@ -169,6 +170,11 @@ class TopicDeliveryWorker:
         async with self._busy:
             assigned = self._consumer.assignment()
             batch = {tp: records for tp, records in batch.items() if tp in assigned}
+            if any(tp.topic == self.replay_topic for tp in batch):
+                # A replayed record's source partition may be another instance's, which
+                # may have written about it since this one loaded its state: read the
+                # state again (replays are rare; the state is committed, none in hand).
+                await self.destination.load()
             return await self._deliver(batch) if batch else 0
 
     async def _deliver(

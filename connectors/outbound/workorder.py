@@ -33,7 +33,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from connectors.adapter import invalid
 from connectors.errors import InvalidMessage, UnreadableMessage
@@ -41,12 +41,12 @@ from contracts import (
     Address,
     CanonicalEvent,
     OrderAssigned,
-    OrderNumber,
     Ownership,
     TenantContact,
     classify,
     event_id,
 )
+from contracts.workorder import Onderhoudsorder
 
 PRODUCER = "onderhoud"
 """The corporation's maintenance system: it produces the work orders."""
@@ -54,84 +54,7 @@ SOURCE = "/corporation/onderhoud/workorders"
 KINDS = ("REP", "MUT")
 PARTNER_ROLE = "OPN"  # RELATIEROLSOORT opdrachtnemer
 CONTACT_ROLES = ("HUU", "BEW")  # huurder, bewoner
-PHONE_KINDS = ("TEL", "MOB")  # CONTACTGEGEVENSOORT
 _NLSFB = re.compile(r"\d{2}(\.\d{1,2})?")
-
-
-class _Vera(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class Code(_Vera):
-    code: str | None = None
-
-
-class Contactgegeven(_Vera):
-    soort: Code | None = None
-    waarde: str | None = None
-
-
-class Rol(_Vera):
-    soort: Code | None = None
-
-
-class Relatie(_Vera):
-    code: str | None = None
-    rollen: list[Rol] = []
-    contactgegevens: list[Contactgegeven] = []
-    aanschrijfnaam: str | None = None
-    voorletters: str | None = None
-    tussenvoegsels: str | None = None
-    achternaam: str | None = None
-
-    def has_role(self, *codes: str) -> bool:
-        return any(rol.soort is not None and rol.soort.code in codes for rol in self.rollen)
-
-    @property
-    def name(self) -> str | None:
-        if self.aanschrijfnaam:
-            return self.aanschrijfnaam
-        parts = [p for p in (self.voorletters, self.tussenvoegsels, self.achternaam) if p]
-        return " ".join(parts) or None
-
-    @property
-    def phone(self) -> str | None:
-        for item in self.contactgegevens:
-            if item.soort is not None and item.soort.code in PHONE_KINDS and item.waarde:
-                return item.waarde
-        return None
-
-
-class Woonplaats(_Vera):
-    naam: str | None = None
-
-
-class Adres(_Vera):
-    postcode: str | None = None
-    huisnummer: str | None = None
-    huisletter: str | None = None
-    huisnummerToevoeging: str | None = None
-    woonplaats: Woonplaats | None = None
-
-
-class Afspraak(_Vera):
-    locatie: Adres | None = None
-
-
-class Defect(_Vera):
-    eenheid: Code | None = None
-    bouwkundigElement: Code | None = None
-
-
-class Onderhoudsorder(_Vera):
-    id: OrderNumber
-    onderhoudSoort: Code
-    omschrijving: str = Field(min_length=1)
-    uitersteGereeddatum: AwareDatetime
-    opdrachtdatum: AwareDatetime
-    relaties: list[Relatie] = []
-    afspraken: list[Afspraak] = []
-    defecten: list[Defect] = []
 
 
 def parse(body: bytes) -> Onderhoudsorder:

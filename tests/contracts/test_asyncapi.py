@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import referencing
 import yaml
 
 from connectors.registry import partners
@@ -18,8 +23,12 @@ from contracts.asyncapi import (
     POLLED_PARTNERS,
     build,
 )
+from contracts.dwh import ORDER_FACT, SIGNAL_COUNT
 from contracts.examples import EXAMPLE_EVENTS
-from contracts.schema import REGENERATE, committed_schema
+from contracts.schema import RECORDS, REGENERATE, committed_schema
+
+ASYNCAPI_SCHEMA = Path(__file__).parent / "asyncapi-3.0.0" / "3.0.0-without-id.json"
+"""The official AsyncAPI 3.0.0 JSON Schema (draft-07, bundled: every $ref is inside it)."""
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +46,63 @@ def test_the_committed_document_is_up_to_date(document: dict[str, Any]) -> None:
 def test_it_is_asyncapi_3(document: dict[str, Any]) -> None:
     assert document["asyncapi"] == "3.0.0"
     assert document["servers"]["development"]["protocol"] == "kafka"
+
+
+@pytest.fixture(scope="module")
+def asyncapi_schema() -> jsonschema.Draft7Validator:
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text("utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    # Every $ref of the bundle is inside it ("#/definitions/..."): an empty registry
+    # makes sure nothing is ever looked up elsewhere (a $ref out of it would fail).
+    return jsonschema.Draft7Validator(schema, registry=referencing.Registry())
+
+
+def _problems(validator: jsonschema.Draft7Validator, document: dict[str, Any]) -> list[str]:
+    return [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message[:200]}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def test_the_document_is_valid_against_the_official_asyncapi_3_schema(
+    document: dict[str, Any], asyncapi_schema: jsonschema.Draft7Validator
+) -> None:
+    assert _problems(asyncapi_schema, document) == []
+
+
+def _first_operation(document: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = document["operations"]["orders-send"]
+    return operation
+
+
+BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
+    # AsyncAPI 2 wording, which 3.0 replaced with send/receive.
+    "publish as an action": (lambda d: _first_operation(d).update(action="publish"),
+                             "operations/orders-send"),
+    "a channel with 2.x operations": (lambda d: d["channels"]["orders"].update(publish={}),
+                                      "channels/orders"),
+    "no info": (lambda d: d.pop("info"), ""),
+    "a server without protocol": (lambda d: d["servers"]["development"].pop("protocol"),
+                                  "servers/development"),
+    "headers that are no schema": (
+        lambda d: d["components"]["messages"][ORDER_FACT].update(headers={"type": "text"}),
+        f"components/messages/{ORDER_FACT}"),
+    "a Kafka key that is no schema": (
+        lambda d: d["components"]["messages"]["order.accepted"]["bindings"]["kafka"].update(
+            key="WL-2026-000001"),
+        "components/messages/order.accepted"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_a_broken_document_is_rejected_where_it_is_broken(
+    document: dict[str, Any], asyncapi_schema: jsonschema.Draft7Validator, breakage: str
+) -> None:
+    broken = copy.deepcopy(document)
+    change, where = BREAKAGES[breakage]
+    change(broken)
+    problems = _problems(asyncapi_schema, broken)
+    assert [problem.split(": ", 1)[0] for problem in problems] == [where], problems
 
 
 def test_every_topic_ketenbus_reads_and_writes_is_a_channel(document: dict[str, Any]) -> None:
@@ -57,6 +123,7 @@ def test_every_topic_ketenbus_reads_and_writes_is_a_channel(document: dict[str, 
         *(topics.raw(partner) for partner in PARTNERS),
         *(topics.poller_cursor(partner) for partner in POLLED_PARTNERS),
         topics.onderhoud_last_status,
+        topics.dwh_written,
     }
     assert {channel["address"] for channel in document["channels"].values()} == expected
     assert set(partners()) <= set(PARTNERS), "a registered partner is missing from the document"
@@ -133,3 +200,39 @@ def test_message_payloads_headers_and_examples(document: dict[str, Any], fact_ty
     validator(message["headers"], format_checker=validator.FORMAT_CHECKER).validate(
         example["headers"]
     )
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_records_have_their_committed_schema_and_a_valid_example(
+    document: dict[str, Any], name: str
+) -> None:
+    """The warehouse's records and the work orders point at their own schemas, not at
+    ``{"type": "object"}``."""
+    message_id = "vera-onderhoudsorder" if name == "workorder" else name
+    message = document["components"]["messages"][message_id]
+    channel = next(c for c in document["channels"].values() if message_id in c["messages"])
+    assert channel["address"] == RECORDS[name].topic
+    assert message["payload"] == {"$ref": f"#/components/schemas/{name}.v1"}
+    payload = _resolve(document, message["payload"]["$ref"])
+    assert payload["schema"] == committed_schema(name)
+    (example,) = message["examples"]
+    validator = jsonschema.Draft202012Validator
+    validator(payload["schema"], format_checker=validator.FORMAT_CHECKER).validate(
+        example["payload"]
+    )
+    if name in (ORDER_FACT, SIGNAL_COUNT):
+        validator(message["headers"], format_checker=validator.FORMAT_CHECKER).validate(
+            example["headers"]
+        )
+        assert example["headers"]["ce_dataschema"] == committed_schema(name)["$id"]
+
+
+def test_no_message_is_just_an_object(document: dict[str, Any]) -> None:
+    bare = [
+        name
+        for name, message in document["components"]["messages"].items()
+        if set(message["payload"]) <= {"type", "description"}
+        and message["payload"].get("type") == "object"
+    ]
+    # Replays carry a canonical event of any type; the decisions are ops' own records.
+    assert all(name.startswith("replay-") or name == "deadletter-decision" for name in bare), bare

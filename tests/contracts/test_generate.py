@@ -44,6 +44,19 @@ def test_a_breaking_model_change_against_a_baseline_is_named() -> None:
     ]
 
 
+def test_a_breaking_change_of_a_record_schema_is_named_too() -> None:
+    """The warehouse's records and the work orders are compatibility-checked like the facts."""
+    baseline = {name: committed_schema(name) for name in ("dwh.order-fact", "workorder")}
+    assert generate.breaking(baseline) == []
+    promised = copy.deepcopy(baseline)
+    promised["dwh.order-fact"]["properties"]["lead_time_days"] = {"type": "integer"}
+    promised["workorder"]["properties"]["omschrijving"]["minLength"] = 0
+    assert generate.breaking(promised) == [
+        "dwh.order-fact: $.lead_time_days: removed",
+        "workorder: $.omschrijving: minLength raised to 1",
+    ]
+
+
 def test_the_cli_check() -> None:
     result = CliRunner().invoke(app, ["contracts", "check"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,14 @@ import pytest
 
 from contracts import FACT_TYPES, CanonicalEvent
 from contracts.examples import EXAMPLE_EVENTS
-from contracts.schema import REGENERATE, SCHEMA_DIR, committed_schema, drifted, schema_file
+from contracts.schema import (
+    RECORDS,
+    REGENERATE,
+    SCHEMA_DIR,
+    committed_schema,
+    drifted,
+    schema_file,
+)
 
 VALIDATOR = jsonschema.Draft202012Validator
 
@@ -22,10 +29,43 @@ def test_committed_schemas_equal_the_models() -> None:
     )
 
 
-def test_one_schema_file_per_fact_type() -> None:
+def test_one_schema_file_per_fact_type_and_record() -> None:
     assert sorted(path.name for path in SCHEMA_DIR.glob("*.json")) == sorted(
-        f"{fact_type}.v1.json" for fact_type in FACT_TYPES
+        f"{name}.v1.json" for name in [*FACT_TYPES, *RECORDS]
     )
+    assert sorted(RECORDS) == ["dwh.order-fact", "dwh.signal-count", "workorder"]
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_every_record_schema_is_valid_and_holds_its_example(name: str) -> None:
+    schema = committed_schema(name)
+    VALIDATOR.check_schema(schema)
+    assert schema["$id"] == f"urn:ketenbus:contracts:{name}:v1"
+    assert schema["x-ketenbus"]["topic"] == RECORDS[name].topic
+    validator = VALIDATOR(schema, format_checker=VALIDATOR.FORMAT_CHECKER)
+    (example,) = schema["examples"]
+    validator.validate(example)
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "keyword"),
+    [
+        ("dwh.order-fact", {"order": "WL-2026-004711"}, "pattern"),  # not a pseudonym
+        ("dwh.order-fact", {"material_amount": 45.15}, "anyOf"),  # an amount as a float
+        ("dwh.order-fact", {"id": "F-1"}, "format"),
+        ("dwh.signal-count", {"count": 0}, "minimum"),
+        ("dwh.signal-count", {"month": "2026-13"}, "pattern"),
+        ("workorder", {"id": "4800"}, "pattern"),
+        ("workorder", {"uitersteGereeddatum": "2026-12-04T23:59:59"}, "format"),  # no offset
+    ],
+)
+def test_the_record_schemas_refuse_what_they_do_not_allow(
+    name: str, change: dict[str, object], keyword: str
+) -> None:
+    schema = committed_schema(name)
+    validator = VALIDATOR(schema, format_checker=VALIDATOR.FORMAT_CHECKER)
+    errors = list(validator.iter_errors({**schema["examples"][0], **change}))
+    assert [error.validator for error in errors] == [keyword]
 
 
 @pytest.mark.parametrize("fact_type", sorted(FACT_TYPES))

@@ -16,11 +16,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from contracts import FACT_TYPES
+from contracts.dwh import DwhSignalCount
 from router.destinations.dwh.pseudonym import Pseudonymiser
 from router.entitlement import Counted, Redacted
 
-RECORD_TYPE = "nl.ketenbus.dwh.order-fact.v1"
-COUNT_TYPE = "nl.ketenbus.dwh.signal-count.v1"
 CENT = Decimal("0.01")
 ROUTES = frozenset(FACT_TYPES)
 """Every fact: order facts as records, social signals as counts."""
@@ -98,5 +97,7 @@ def count_key(counted: Counted, partition: int) -> str:
 
 
 def count_record(key: str, count: int) -> dict[str, Any]:
+    """The value of a running count, checked against its contract (``DwhSignalCount``)."""
     month, category, partition = key.split("/")
-    return {"month": month, "category": category, "partition": int(partition), "count": count}
+    record = {"month": month, "category": category, "partition": int(partition), "count": count}
+    return DwhSignalCount.model_validate(record).to_json()

@@ -6,6 +6,7 @@ import copy
 import json
 from datetime import UTC, datetime
 
+import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from connectors.errors import InvalidMessage, TranslationError, UnreadableMessage
 from connectors.outbound import workorder_event
 from contracts import Address, Classification, OrderAssigned, TenantContact, event_id
+from contracts.schema import committed_schema
+from contracts.workorder import EXAMPLE_WORKORDER
 from ketenbus.reference_backoffice._spec import _load_document
 from ketenbus.reference_backoffice._validation import BodyValidator
 from tests.connectors.outbound.samples import PARTNERS, to_bytes, workorder, workorder_json
@@ -63,6 +66,22 @@ def test_the_samples_are_valid_vera_onderhoudsorder_berichten(vera_specs, name) 
         {"$ref": "#/components/schemas/Onderhoudsorders-Onderhoudsorderbericht"}, components
     )
     assert validator.validate(workorder_json(name)) == []
+
+
+@pytest.mark.parametrize("name", ["WL-2026-004800", "WL-2026-004801"])
+def test_the_samples_hold_to_the_published_workorder_schema(name) -> None:
+    validator = jsonschema.Draft202012Validator
+    schema = committed_schema("workorder")
+    validator(schema, format_checker=validator.FORMAT_CHECKER).validate(workorder_json(name))
+
+
+def test_the_schema_example_is_a_vera_bericht_ketenbus_hands_out(vera_specs) -> None:
+    components = _load_document(vera_specs / "OHD.yaml")["components"]
+    validator = BodyValidator(
+        {"$ref": "#/components/schemas/Onderhoudsorders-Onderhoudsorderbericht"}, components
+    )
+    assert validator.validate(EXAMPLE_WORKORDER) == []
+    assert event_of(EXAMPLE_WORKORDER).data.partner == "maasdal"
 
 
 def test_the_same_work_order_twice_is_the_same_event() -> None:

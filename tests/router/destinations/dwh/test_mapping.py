@@ -8,7 +8,9 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import jsonschema
 import pytest
+from aiokafka import TopicPartition
 from pydantic import SecretStr
 
 from contracts import (
@@ -18,6 +20,7 @@ from contracts import (
     DicoCause,
     DicoDetail,
     HourLine,
+    KafkaSettings,
     LeadTimeExtended,
     MaterialLine,
     OrderAccepted,
@@ -29,7 +32,10 @@ from contracts import (
     TechnicallyCompleted,
     Unit,
 )
-from router.destinations.dwh import Pseudonymiser, order_record
+from contracts.dwh import DwhOrderFact
+from contracts.schema import committed_schema
+from router.destinations.dwh import DwhDestination, Pseudonymiser, order_record
+from router.destinations.dwh import destination as dwh_destination
 from router.destinations.dwh.mapping import count_key, count_record
 from router.entitlement import Counted, Redacted, decide
 from router.registry import DWH_CEILING
@@ -87,6 +93,16 @@ def test_no_names_phone_numbers_or_free_text(fact) -> None:
     assert "MD-88121" not in text  # the partner's own reference
 
 
+@pytest.mark.parametrize("fact", FACTS, ids=lambda f: f.fact_type)
+def test_every_record_holds_to_the_published_schema(fact) -> None:
+    record = record_of(fact)
+    validator = jsonschema.Draft202012Validator
+    schema = committed_schema("dwh.order-fact")
+    validator(schema, format_checker=validator.FORMAT_CHECKER).validate(record)
+    # And the contract's model reads it back to exactly the same record.
+    assert DwhOrderFact.model_validate(record).to_json() == record
+
+
 def test_the_order_is_a_keyed_pseudonym_the_same_for_every_fact() -> None:
     records = [record_of(fact) for fact in FACTS]
     assert {r["order"] for r in records} == {expected_pseudonym("order", ORDER)}
@@ -136,3 +152,23 @@ def test_a_signal_is_only_counted_by_dutch_month_and_category() -> None:
     assert count_record(key, 7) == {
         "month": "2026-12", "category": "EENZAAMHEID", "partition": 2, "count": 7,
     }  # fmt: skip
+
+
+def test_a_record_that_misfits_its_schema_is_refused_before_it_is_remembered(
+    monkeypatch,
+) -> None:
+    """A mapping bug (here: a field the contract does not have) raises a ValueError,
+    which the topic worker parks as a dead letter; the id is not remembered."""
+    destination = DwhDestination(KafkaSettings(), PSEUDONYM)
+    decided = decide(wrap(FACTS[0], "MD-1"), DWH_CEILING)
+    assert isinstance(decided, Redacted)
+    good = order_record(decided, PSEUDONYM)
+    monkeypatch.setattr(dwh_destination, "order_record", lambda fact, _: {**good, "note": "x"})
+    with pytest.raises(ValueError, match="note"):
+        destination.outputs(decided, TopicPartition("keten.orders.v1", 0))
+    assert destination.written == set()
+    monkeypatch.setattr(dwh_destination, "order_record", lambda fact, _: good)
+    (record, remembered) = destination.outputs(decided, TopicPartition("keten.orders.v1", 0))
+    assert json.loads(record.record.value) == good
+    assert remembered.record.key == decided.id.encode()
+    assert destination.outputs(decided, TopicPartition("keten.orders.v1", 0)) == []
