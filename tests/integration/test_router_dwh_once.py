@@ -19,7 +19,7 @@ from router.state import read_compacted
 from tests.integration.conftest import Pipeline
 from tests.kafka_helpers import eventually, read_records
 from tests.router.kit import PSEUDONYM_KEY, at, build, publish, publish_raw, running, wrap
-from tests.samples import shared_sample
+from tests.samples import partner_sample
 
 ACC = "01-status-acc.json"
 OND = "05-status-ond.json"
@@ -45,8 +45,8 @@ async def test_a_resent_message_a_second_translation_and_a_replay_are_in_the_war
 ) -> None:
     # Maasdal sends its ACC twice (no answer in time) and then its OND: the translator
     # translates each raw record, so the ACC's event is twice on keten.orders.v1.
-    for body in (shared_sample("maasdal", ACC), shared_sample("maasdal", ACC),
-                 shared_sample("maasdal", OND)):  # fmt: skip
+    for body in (partner_sample("maasdal", ACC), partner_sample("maasdal", ACC),
+                 partner_sample("maasdal", OND)):  # fmt: skip
         assert (await pipeline.send(body)).status_code == 202
     events = await canonical(kafka, 3)
     by_type = {event.fact_type: [e for e in events if e.fact_type == event.fact_type]
@@ -69,7 +69,7 @@ async def test_a_resent_message_a_second_translation_and_a_replay_are_in_the_war
     # so the same message re-sent once more and another replay still add nothing.
     stored = await read_compacted(kafka, kafka.topics.dwh_written)
     assert set(stored) == {acc.id.encode(), ond.id.encode()}
-    assert (await pipeline.send(shared_sample("maasdal", ACC))).status_code == 202
+    assert (await pipeline.send(partner_sample("maasdal", ACC))).status_code == 202
     await canonical(kafka, 6)  # 3 translated + 2 again + this re-sent ACC
     await publish(kafka, ond, topic=kafka.topics.replay("dwh"))
     later = wrap(OrderAccepted(order_number="WL-2026-009999", occurred_at=at(9)), "MD-LATER")
