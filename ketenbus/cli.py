@@ -57,6 +57,12 @@ def main(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from contracts.kafka_outage import AiokafkaNoise
+
+    # aiokafka logs every failed attempt while Kafka is away (thousands of lines a
+    # second): each kind once a minute, and one ketenbus line about the outage.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(AiokafkaNoise())
     if log_level.lower() != "debug":
         # httpx logs every request at INFO, URL and all (an order number in the path):
         # the router logs what ops need, and a line per call costs CPU per fact.

@@ -1,6 +1,8 @@
 """The three ketenbus processes, assembled from configuration.
 
-Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). In
+Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). Each first
+waits for Kafka (``contracts.kafka_outage``): started while Kafka is away, a process
+logs that once and retries with back-off instead of exiting. In
 production each runs as its own process and scales by running more of them in the
 same consumer group; the demo and the tests start them the same way.
 """
@@ -8,13 +10,17 @@ same consumer group; the demo and the tests start them the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
+from connectors.channels.errors import RawStoreError
 from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookServer, create_webhook_app
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
+from contracts.kafka_outage import wait_for_kafka, watch_kafka
 from ketenbus.config import KetenbusSettings
 from router.delivery import DestinationStopped
 from router.registry import DESTINATIONS, BuildContext, Worker
@@ -33,14 +39,25 @@ async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> No
     if not webhook_partners:
         raise SystemExit("no partner has webhook_secrets configured: nothing to serve")
     raw_topics = [settings.kafka.topics.raw(p) for p in webhook_partners]
-    await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
-    async with RawWriter(settings.kafka) as writer:
-        app = create_webhook_app(webhook_partners, writer)
-        async with WebhookServer(
-            app, host=settings.webhook.host, port=settings.webhook.port
-        ) as server:
-            log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
+    # The server answers at once, also while Kafka is away (503 + Retry-After, and a
+    # 503 on /health): the writer refuses writes until it is started below.
+    writer = RawWriter(settings.kafka, connect_on_write=False)
+    app = create_webhook_app(webhook_partners, writer)
+    async with (
+        watch_kafka(settings.kafka),
+        WebhookServer(app, host=settings.webhook.host, port=settings.webhook.port) as server,
+    ):
+        log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
+        try:
+            if not await wait_for_kafka(settings.kafka, stopping):
+                return
+            await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
+            with contextlib.suppress(RawStoreError):  # it connects again by itself
+                await writer.start()
+            log.info("webhook storing on Kafka at %s", settings.kafka.bootstrap_servers)
             await stopping.wait()
+        finally:
+            await writer.stop()
 
 
 async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
@@ -56,7 +73,15 @@ async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> No
     }
     if not runners:
         raise SystemExit("no configured partner has a pull channel: nothing to run")
-    log.info("ingress running for %s", sorted(runners))
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            log.info("ingress running for %s", sorted(runners))
+            await _run_ingress(settings, runners, stopping)
+
+
+async def _run_ingress(
+    settings: KetenbusSettings, runners: dict[str, Any], stopping: asyncio.Event
+) -> None:
     async with asyncio.TaskGroup() as group:
         for partner_id, ingress in runners.items():
             group.create_task(
@@ -72,7 +97,10 @@ def translator(settings: KetenbusSettings) -> Translator:
 
 
 async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
-    await translator(settings).run(stopping)
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            log.info("translate running for %s", sorted(settings.partners))
+            await translator(settings).run(stopping)
 
 
 def delivery_workers(settings: KetenbusSettings) -> list[Worker]:
@@ -88,9 +116,13 @@ async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> Non
     workers = delivery_workers(settings)
     if not workers:
         raise SystemExit("no destination is configured: nothing to deliver to")
-    async with asyncio.TaskGroup() as group:
-        for worker in workers:
-            group.create_task(_deliver_until_stopped(worker, stopping))
+    async with watch_kafka(settings.kafka):
+        if not await wait_for_kafka(settings.kafka, stopping):
+            return
+        log.info("route running for %s", sorted(settings.destinations))
+        async with asyncio.TaskGroup() as group:
+            for worker in workers:
+                group.create_task(_deliver_until_stopped(worker, stopping))
 
 
 async def _deliver_until_stopped(worker: Worker, stopping: asyncio.Event) -> None:
@@ -110,4 +142,6 @@ async def run_outbound(settings: KetenbusSettings, stopping: asyncio.Event) -> N
     facts, each handed to the partner named in it (connectors/outbound)."""
     from connectors.outbound.runtime import run_outbound as run
 
-    await run(settings.kafka, settings.partners, stopping)
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            await run(settings.kafka, settings.partners, stopping)
