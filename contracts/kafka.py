@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from contracts.topics import Topics
+
+if TYPE_CHECKING:
+    from aiokafka.admin import AIOKafkaAdminClient
 
 
 class KafkaSettings(BaseModel):
@@ -71,5 +76,29 @@ async def ensure_topics(
         # Another process may have created one in the meantime: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new_topics)
+        await _until_led(admin, missing)
     finally:
         await admin.close()
+
+
+TOPIC_READY_SECONDS = 15.0
+
+
+async def _until_led(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """Return once every partition of ``topics`` has a leader in the broker's metadata.
+
+    CreateTopics returns when the controller has the topic, before every broker's
+    metadata does: a consumer that subscribed in between saw "not found in cluster
+    metadata" and no partitions of it until its next metadata refresh, five minutes
+    later (a router started together with the first translator on a busy machine)."""
+    async with asyncio.timeout(TOPIC_READY_SECONDS):
+        while True:
+            described = await admin.describe_topics(topics)
+            if all(
+                topic["error_code"] == 0
+                and topic["partitions"]
+                and all(partition["leader"] >= 0 for partition in topic["partitions"])
+                for topic in described
+            ):
+                return
+            await asyncio.sleep(0.05)

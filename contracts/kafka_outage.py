@@ -8,9 +8,9 @@ One mechanism for all processes (docs/architecture.md, "When Kafka is away"):
   lines ops read about an outage: ``Kafka unreachable at X since T, retrying`` when it
   starts and every :data:`REPORT_EVERY_SECONDS`, ``Kafka reachable again after N s``
   when it ends.
-- :func:`watch_kafka` - while a process runs, a connection error logged by aiokafka
-  makes it probe the cluster (with back-off) until it answers, so the start and end of
-  an outage are logged although aiokafka's own clients retry silently.
+- :func:`watch_kafka` - while a process runs, it probes the cluster every 5 s and at
+  once when aiokafka logs a connection error, then with back-off until it answers, so
+  the start and end of an outage are logged although aiokafka's clients retry quietly.
 - :class:`AiokafkaNoise` - a logging filter that lets each kind of aiokafka warning or
   error through once a minute (its clients log every failed attempt: thousands of
   lines a second during an outage), never with a traceback, and reports connection
@@ -39,8 +39,12 @@ REPORT_EVERY_SECONDS = 60.0
 PROBE_TIMEOUT_SECONDS = 5.0
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 5.0
-"""Between two probes: doubling from 0.5 s up to 5 s, so a process notices a broker that
-is back within a few seconds, and an outage costs one metadata request every 5 s."""
+"""Between two probes of an outage: doubling from 0.5 s up to 5 s, so a process notices
+a broker that is back within a few seconds, and an outage costs one metadata request
+every 5 s."""
+
+WATCH_EVERY_SECONDS = 5.0
+"""How often a running process probes the cluster while all seems well."""
 
 
 class KafkaOutage:
@@ -156,9 +160,16 @@ def _suspect() -> None:
 
 
 @contextlib.asynccontextmanager
-async def watch_kafka(kafka: KafkaSettings) -> AsyncIterator[KafkaOutage]:
-    """While inside: a connection error logged by aiokafka makes the process probe the
-    cluster until it answers, logging the outage's start and end (:class:`KafkaOutage`)."""
+async def watch_kafka(
+    kafka: KafkaSettings, *, every: float = WATCH_EVERY_SECONDS
+) -> AsyncIterator[KafkaOutage]:
+    """While inside: the cluster is probed every ``every`` seconds, and at once when
+    aiokafka logs a connection error; a failed probe is retried with back-off until
+    the cluster answers, logging the outage's start and end (:class:`KafkaOutage`).
+
+    The regular probe covers a process whose clients are idle (a webhook nobody
+    writes to notices an outage before the next partner does, and says so on
+    ``/health``)."""
     global _suspected
     suspected = _suspected = asyncio.Event()
     state = outage(kafka)
@@ -166,7 +177,8 @@ async def watch_kafka(kafka: KafkaSettings) -> AsyncIterator[KafkaOutage]:
 
     async def watch() -> None:
         while True:
-            await suspected.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(suspected.wait(), timeout=every)
             suspected.clear()
             await wait_for_kafka(kafka, never)
             # Errors aiokafka logged while the probe ran are about the same outage.

@@ -193,7 +193,6 @@ class RawWriter:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, MAX_RECONNECT_SECONDS)
                     continue
-                self._outage.reached()
                 log.info(
                     "raw writer connected a fresh producer to %s", self._kafka.bootstrap_servers
                 )
@@ -233,6 +232,7 @@ class RawWriter:
                     raise RawStoreError("Kafka is unreachable") from exc
                 raise
             self._producer = producer
+            self._outage.reached()
             return producer
 
 
