@@ -86,16 +86,34 @@ def _settings() -> KetenbusSettings:
 def _run_until_signalled(
     service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]],
 ) -> None:
+    from contracts.transactions import Fenced, quiet_fatal_futures
+
     settings = _settings()
 
     async def runner() -> None:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
+        quiet_fatal_futures(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
         await service(settings, stopping)
 
-    asyncio.run(runner())
+    try:
+        asyncio.run(runner())
+    except (Fenced, ExceptionGroup) as exc:
+        # A process that cannot go on says so in one line, without a traceback.
+        fenced, rest = (exc, None) if isinstance(exc, Fenced) else exc.split(Fenced)
+        if fenced is None or rest is not None:
+            raise
+        for reason in _leaves(fenced):
+            logging.getLogger("ketenbus").critical("%s", reason)
+        raise typer.Exit(1) from None
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
 
 
 @app.command()
