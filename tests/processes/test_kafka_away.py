@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts.kafka import KafkaSettings
+from contracts.kafka_outage import REPORT_EVERY_SECONDS
 from ketenbus.local_kafka import LocalKafka
 from tests.connectors.outbound.samples import workorder
 from tests.kafka_helpers import read_records
@@ -119,6 +120,7 @@ def test_every_process_started_while_kafka_is_away_waits_then_works(
     broker: LocalKafka, kafka: KafkaSettings, tmp_path: Path
 ) -> None:
     broker.stop()
+    down = time.monotonic()
     with flow(kafka, tmp_path) as f:
         for name, process in f.processes.items():
             line = process.wait_for_line(UNREACHABLE, within=30)
@@ -138,7 +140,9 @@ def test_every_process_started_while_kafka_is_away_waits_then_works(
         for name, process in f.processes.items():
             assert process.popen.poll() is None, (name, process.lines()[-20:])
             log = process.text()
-            assert log.count(UNREACHABLE) == 1, (name, log)  # one line, not one per attempt
+            # One line, not one per attempt (and once a minute on a slow machine).
+            allowed = 1 + int((time.monotonic() - down) // REPORT_EVERY_SECONDS)
+            assert 1 <= log.count(UNREACHABLE) <= allowed, (name, log)
             assert "Traceback" not in log, (name, log[-3000:])
             assert len(process.lines()) < 15, (name, process.lines())
         assert (tmp_path / "inbox" / HEUVELLAND_FILE).exists()  # not taken without Kafka
@@ -215,6 +219,9 @@ def test_every_process_logs_an_outage_in_a_few_lines_and_works_again(
         for process in f.processes.values():
             process.wait_for_line(REACHABLE, within=20)
         print(f"every process logged the end {time.monotonic() - ready:.1f} s after ready")
+        # Once at the start, then once a minute (a busy machine may take long to restart
+        # the broker).
+        unreachable_lines = 1 + int((time.monotonic() - down) // REPORT_EVERY_SECONDS)
         # And they work again: a second message reaches the maintenance system.
         second = shared_sample("maasdal", "02-afspraak.json")
         poll(
@@ -227,7 +234,7 @@ def test_every_process_logs_an_outage_in_a_few_lines_and_works_again(
         for name, process in f.processes.items():
             log = assert_clean_exit(process, name)
             during = "\n".join(process.lines()[lines_at_stop[name] :])
-            assert log.count(UNREACHABLE) == 1, (name, during)
+            assert 1 <= log.count(UNREACHABLE) <= unreachable_lines, (name, during)
             assert log.count(REACHABLE) == 1, (name, during)
             assert rates[name] < MAX_LINES_PER_SECOND, (name, rates[name], during[:3000])
             assert cpu[name] < 0.1, (name, cpu[name])
