@@ -119,8 +119,8 @@ def assert_clean_exit(process: KetenbusProcess, name: str) -> str:
 def test_every_process_started_while_kafka_is_away_waits_then_works(
     broker: LocalKafka, kafka: KafkaSettings, tmp_path: Path
 ) -> None:
-    broker.stop()
     down = time.monotonic()
+    broker.stop()
     with flow(kafka, tmp_path) as f:
         for name, process in f.processes.items():
             line = process.wait_for_line(UNREACHABLE, within=30)
@@ -194,8 +194,8 @@ def test_every_process_logs_an_outage_in_a_few_lines_and_works_again(
 
         lines_at_stop = {name: len(p.lines()) for name, p in f.processes.items()}
         cpu_at_stop = {name: p.cpu_seconds() for name, p in f.processes.items()}
+        down = time.monotonic()  # the broker's port closes before stop() returns
         broker.stop()
-        down = time.monotonic()
         # An idle webhook notices too, and says so on /health.
         poll(
             lambda: f.client.get(f"{f.webhook_url}/health").status_code == 503,

@@ -75,8 +75,8 @@ def test_the_webhook_writes_again_by_itself_after_a_broker_restart(
         try:
             poll(lambda: len(partners.stored()) >= 20, within=20, what="20 messages stored")
             # Records are in flight when the broker goes away.
+            down = time.monotonic()  # the broker's port closes before stop() returns
             broker.stop()
-            down = time.monotonic()
             lines_at_stop = len(webhook.lines())
 
             poll(
