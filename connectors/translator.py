@@ -179,7 +179,13 @@ class Translator:
         """Translate until ``stopping`` is set; a failed batch is aborted and read again."""
         await self.start()
         try:
-            await run_batches(stopping, self.step, aborted=self._aborted, what="translate")
+            await run_batches(
+                stopping,
+                self.step,
+                aborted=self._aborted,
+                what="translate",
+                transactional_id=self._transactional_id,
+            )
         finally:
             await self.stop()
 
@@ -224,7 +230,11 @@ class Translator:
         try:
             async with producer.transaction():
                 sent = await self._produce(batch.outputs)
-                await asyncio.gather(*sent)
+                # Every future's outcome is taken: when the producer is fenced, all of
+                # them fail, and an untaken one is "Future exception was never retrieved".
+                for result in await asyncio.gather(*sent, return_exceptions=True):
+                    if isinstance(result, BaseException):
+                        raise result
                 await producer.send_offsets_to_transaction(batch.offsets, self._group_id)
         except KafkaError:
             # The context aborts what fails inside it, but a failed commit leaves the

@@ -12,9 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    ProducerFenced,
+    TransactionalIdAuthorizationFailed,
+)
 
 from contracts.kafka import KafkaSettings
 
@@ -52,23 +58,62 @@ async def rewind_to_committed(consumer: AIOKafkaConsumer) -> None:
             consumer.seek(tp, committed)
 
 
+class Fenced(RuntimeError):
+    """Another producer took this stage's transactional id: its producer is in a fatal
+    state and can neither abort nor begin a transaction, so the process must stop (a
+    second instance with the same id runs, or this one was presumed dead)."""
+
+
+FATAL_ERRORS = (ProducerFenced, InvalidProducerEpoch, TransactionalIdAuthorizationFailed)
+"""Errors after which aiokafka's transactional producer is in FATAL_ERROR for good."""
+
+
+def quiet_fatal_futures(loop: asyncio.AbstractEventLoop) -> None:
+    """Drop asyncio's "Future exception was never retrieved" for :data:`FATAL_ERRORS`.
+
+    When a producer is fenced, aiokafka fails futures of its own that nobody awaits
+    (the transaction's waiter, its batches' drain waiters); :func:`run_batches` has
+    already turned the fence into :class:`Fenced` and one clear line, so these would
+    only add tracebacks. Every other unhandled error still reaches the default handler.
+    """
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), FATAL_ERRORS) and "never retrieved" in str(
+            context.get("message", "")
+        ):
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handle)
+
+
 async def run_batches(
     stopping: asyncio.Event,
     step: Callable[[], Awaitable[object]],
     *,
     aborted: Callable[[], Awaitable[None]],
     what: str,
+    transactional_id: str = "",
 ) -> None:
     """Run ``step`` (one batch in one transaction) until ``stopping`` is set.
 
     A ``KafkaError`` means the batch's transaction was aborted: ``aborted`` puts the
     reader (and any state) back to what committed, and the batch is tried again after
-    a back-off of 0.5 s that doubles up to 10 s and starts over after a success."""
+    a back-off of 0.5 s that doubles up to 10 s and starts over after a success.
+
+    A fenced producer (:data:`FATAL_ERRORS`) cannot try again: :class:`Fenced` is raised
+    with one clear message, which the CLI logs before it exits with 1."""
     backoff = FIRST_BACKOFF_SECONDS
     while not stopping.is_set():
         try:
             await step()
             backoff = FIRST_BACKOFF_SECONDS
+        except FATAL_ERRORS as exc:
+            named = f"transactional id {transactional_id}" if transactional_id else "its id"
+            raise Fenced(
+                f"{what} stopped: another producer took {named} ({type(exc).__name__}); "
+                "is a second instance running with the same id?"
+            ) from None
         except KafkaError as exc:
             log.warning("%s batch aborted (%s); reading it again", what, type(exc).__name__)
             await aborted()

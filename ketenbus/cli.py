@@ -58,6 +58,12 @@ def main(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from contracts.kafka_outage import AiokafkaNoise
+
+    # aiokafka logs every failed attempt while Kafka is away (thousands of lines a
+    # second): each kind once a minute, and one ketenbus line about the outage.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(AiokafkaNoise())
     if log_level.lower() != "debug":
         # httpx logs every request at INFO, URL and all (an order number in the path):
         # the router logs what ops need, and a line per call costs CPU per fact.
@@ -78,16 +84,34 @@ def _settings(process: str) -> KetenbusSettings:
 def _run_until_signalled(
     process: str, service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]]
 ) -> None:
+    from contracts.transactions import Fenced, quiet_fatal_futures
+
     settings = _settings(process)
 
     async def runner() -> None:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
+        quiet_fatal_futures(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopping.set)
         await service(settings, stopping)
 
-    asyncio.run(runner())
+    try:
+        asyncio.run(runner())
+    except (Fenced, ExceptionGroup) as exc:
+        # A process that cannot go on says so in one line, without a traceback.
+        fenced, rest = (exc, None) if isinstance(exc, Fenced) else exc.split(Fenced)
+        if fenced is None or rest is not None:
+            raise
+        for reason in _leaves(fenced):
+            logging.getLogger("ketenbus").critical("%s", reason)
+        raise typer.Exit(1) from None
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
 
 
 @app.command()

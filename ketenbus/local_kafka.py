@@ -121,7 +121,7 @@ class LocalKafka:
             return
         self.install()
         self._write_properties()
-        self._format_storage()
+        self.format_storage()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         (self.log_dir / "server.log").unlink(missing_ok=True)
         with open(self.log_dir / "stdout.log", "ab") as out:
@@ -196,17 +196,34 @@ class LocalKafka:
             )
         )
 
-    def _format_storage(self) -> None:
+    def format_command(self, cluster_id: str) -> list[str]:
+        """The storage tool's command line for ``cluster_id``.
+
+        ``--cluster-id=<id>`` as one argument: about one random id in 64 starts with
+        ``-``, and ``-t <id>`` made the tool read such an id as an option (R13)."""
+        return [
+            *self._java(), "kafka.tools.StorageTool", "format",
+            f"--cluster-id={cluster_id}", "--config", str(self.properties_file),
+            "--ignore-formatted",
+        ]  # fmt: skip
+
+    def format_storage(self, cluster_id: str | None = None) -> None:
+        """Format the data folder once (a new random cluster id unless one is given)."""
         if (self.data_dir / "meta.properties").exists():
             return
-        # Kafka's cluster id is a UUID in URL-safe base64 without padding.
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        self._write_properties()
         result = subprocess.run(
-            [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id,
-             "-c", str(self.properties_file), "-g"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            self.format_command(cluster_id or new_cluster_id()),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise LocalKafkaError(
                 f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}"
             )
+
+
+def new_cluster_id() -> str:
+    """A Kafka cluster id: a random UUID in URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()

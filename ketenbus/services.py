@@ -1,6 +1,8 @@
 """The three ketenbus processes, assembled from configuration.
 
-Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). In
+Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). Each first
+waits for Kafka (``contracts.kafka_outage``): started while Kafka is away, a process
+logs that once and retries with back-off instead of exiting. In
 production each runs as its own process and scales by running more of them in the
 same consumer group; the demo and the tests start them the same way.
 """
@@ -8,14 +10,18 @@ same consumer group; the demo and the tests start them the same way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from typing import Any
 
+from connectors.channels.errors import RawStoreError
 from connectors.channels.http_guard import DescriptorLimitError, HttpLimits
 from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookLimits, WebhookServer, create_webhook_app
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
+from contracts.kafka_outage import wait_for_kafka, watch_kafka
 from ketenbus.config import KetenbusSettings
 from router.delivery import DestinationStopped, router_stopped
 from router.registry import DESTINATIONS, BuildContext, Worker
@@ -34,37 +40,46 @@ async def run_webhook(settings: KetenbusSettings, stopping: asyncio.Event) -> No
     if not webhook_partners:
         raise SystemExit("no partner has webhook_secrets configured: nothing to serve")
     raw_topics = [settings.kafka.topics.raw(p) for p in webhook_partners]
-    await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
     web = settings.webhook
-    async with RawWriter(settings.kafka) as writer:
-        app = create_webhook_app(
-            webhook_partners,
-            writer,
-            limits=WebhookLimits(
-                body_bytes_in_flight=web.body_bytes_in_flight,
-                body_timeout_seconds=web.body_timeout_seconds,
-            ),
-        )
-        server = WebhookServer(
-            app,
-            host=web.host,
-            port=web.port,
-            name="webhook",
-            limits=HttpLimits(
-                header_timeout_seconds=web.header_timeout_seconds,
-                max_connections=web.max_connections,
-                linger_seconds=web.linger_seconds,
-            ),
-        )
-        try:
-            await server.start()
-        except DescriptorLimitError as exc:
-            raise SystemExit(f"webhook: {exc}") from None
-        try:
-            log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
+    # The server answers at once, also while Kafka is away (503 + Retry-After, and a
+    # 503 on /health): the writer refuses writes until it is started below.
+    writer = RawWriter(settings.kafka, connect_on_write=False)
+    app = create_webhook_app(
+        webhook_partners,
+        writer,
+        limits=WebhookLimits(
+            body_bytes_in_flight=web.body_bytes_in_flight,
+            body_timeout_seconds=web.body_timeout_seconds,
+        ),
+    )
+    server = WebhookServer(
+        app,
+        host=web.host,
+        port=web.port,
+        name="webhook",
+        limits=HttpLimits(
+            header_timeout_seconds=web.header_timeout_seconds,
+            max_connections=web.max_connections,
+            linger_seconds=web.linger_seconds,
+        ),
+    )
+    try:
+        await server.start()
+    except DescriptorLimitError as exc:
+        raise SystemExit(f"webhook: {exc}") from None
+    try:
+        log.info("webhook listening on %s for %s", server.base_url, sorted(webhook_partners))
+        async with watch_kafka(settings.kafka):
+            if not await wait_for_kafka(settings.kafka, stopping):
+                return
+            await ensure_topics(settings.kafka, raw_topics, RAW_TOPIC_CONFIG)
+            with contextlib.suppress(RawStoreError):  # it connects again by itself
+                await writer.start()
+            log.info("webhook storing on Kafka at %s", settings.kafka.bootstrap_servers)
             await stopping.wait()
-        finally:
-            await server.stop()
+    finally:
+        await server.stop()
+        await writer.stop()
 
 
 async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
@@ -80,7 +95,15 @@ async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> No
     }
     if not runners:
         raise SystemExit("no configured partner has a pull channel: nothing to run")
-    log.info("ingress running for %s", sorted(runners))
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            log.info("ingress running for %s", sorted(runners))
+            await _run_ingress(settings, runners, stopping)
+
+
+async def _run_ingress(
+    settings: KetenbusSettings, runners: dict[str, Any], stopping: asyncio.Event
+) -> None:
     async with asyncio.TaskGroup() as group:
         for partner_id, ingress in runners.items():
             group.create_task(
@@ -96,7 +119,10 @@ def translator(settings: KetenbusSettings) -> Translator:
 
 
 async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) -> None:
-    await translator(settings).run(stopping)
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            log.info("translate running for %s", sorted(settings.partners))
+            await translator(settings).run(stopping)
 
 
 def delivery_workers(settings: KetenbusSettings) -> list[Worker]:
@@ -113,9 +139,13 @@ async def run_router(settings: KetenbusSettings, stopping: asyncio.Event) -> Non
     if not workers:
         raise SystemExit("no destination is configured: nothing to deliver to")
     stopped: list[DestinationStopped] = []
-    async with asyncio.TaskGroup() as group:
-        for worker in workers:
-            group.create_task(_deliver_until_stopped(worker, stopping, stopped))
+    async with watch_kafka(settings.kafka):
+        if not await wait_for_kafka(settings.kafka, stopping):
+            return
+        log.info("route running for %s", sorted(settings.destinations))
+        async with asyncio.TaskGroup() as group:
+            for worker in workers:
+                group.create_task(_deliver_until_stopped(worker, stopping, stopped))
     if stopped:
         # Work left undone is not a clean exit (R12): exit code 1, and one line saying why.
         raise SystemExit(router_stopped(stopped, every=not stopping.is_set()))
@@ -136,4 +166,6 @@ async def run_outbound(settings: KetenbusSettings, stopping: asyncio.Event) -> N
     facts, each handed to the partner named in it (connectors/outbound)."""
     from connectors.outbound.runtime import run_outbound as run
 
-    await run(settings.kafka, settings.partners, stopping)
+    async with watch_kafka(settings.kafka):
+        if await wait_for_kafka(settings.kafka, stopping):
+            await run(settings.kafka, settings.partners, stopping)

@@ -19,7 +19,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -80,7 +80,7 @@ def create_webhook_app(
     app = Starlette(
         routes=[
             Route("/partners/{partner}/messages", receiver.receive, methods=["POST"]),
-            Route("/health", _health, methods=["GET"]),
+            Route("/health", _health(writer), methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ]
     )
@@ -88,9 +88,22 @@ def create_webhook_app(
     return app
 
 
-async def _health(request: Request) -> Response:
-    """Liveness only: the process answers. Kafka trouble shows as 503 on writes."""
-    return JSONResponse({"status": "ok"})
+def _health(writer: RawWriter) -> Callable[[Request], Awaitable[Response]]:
+    """200 while messages can be stored; 503 with the reason while the writer cannot
+    write (Kafka away, or not yet reached at start), so a load balancer sends partners
+    to an instance that can store their messages."""
+
+    async def health(request: Request) -> Response:
+        problem = writer.problem
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse(
+            {"status": "unavailable", "reason": problem},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    return health
 
 
 class _Receiver:
