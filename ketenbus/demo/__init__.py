@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import time
 from contextlib import ExitStack
@@ -48,8 +49,10 @@ WAIT_SECONDS = 45.0  # for everything to arrive once fed (it takes a few seconds
 
 
 def run_demo(*, vera_specs: Path, keep_kafka: bool) -> int:
-    # Written to a file or a CI log, rich would wrap every table at 80 columns.
-    console = Console(width=None if sys.stdout.isatty() else 150)
+    # Written to a file or a CI log, rich would wrap every table at 80 columns; a
+    # terminal's width, or COLUMNS where it is set, wins.
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    console = Console(width=None if wide else 150)
     started = time.monotonic()
     # The demo's own clients (its checks, the warehouse reader) log nothing ops need here.
     for noisy in ("httpx", "aiokafka"):
