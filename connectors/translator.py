@@ -53,6 +53,7 @@ from contracts import (
     ensure_topics,
 )
 from contracts.kafka import RAW_TOPIC_CONFIG
+from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,12 @@ class Translator:
         # A dead letter carries the raw original, so it needs the largest raw size too.
         await ensure_topics(self._kafka, [topics.deadletter(STAGE)], DEADLETTER_TOPIC_CONFIG)
         await ensure_topics(self._kafka, [topics.orders, topics.signals])
+        await wait_until_usable(
+            self._kafka,
+            [*self.raw_topics, topics.orders, topics.signals, topics.deadletter(STAGE)],
+            group_id=self._group_id,
+            transactional_id=self._transactional_id,
+        )
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-translator",

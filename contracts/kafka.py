@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from typing import TYPE_CHECKING, Any
 
 from contracts.settings import SettingsModel
 from contracts.topics import Topics
-
-if TYPE_CHECKING:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-log = logging.getLogger(__name__)
 
 
 class KafkaSettings(SettingsModel):
@@ -55,6 +47,10 @@ RAW_TOPIC_CONFIG = {"max.message.bytes": str(2 * 1024 * 1024)}
 than Kafka's default limit of 1 MiB per record batch."""
 
 
+TOPIC_READY_SECONDS = 30.0
+"""How long ``ensure_topics`` waits for new topics' leaders before it goes on (warning)."""
+
+
 async def ensure_topics(
     settings: KafkaSettings, names: list[str], config: dict[str, str] | None = None
 ) -> None:
@@ -76,9 +72,15 @@ async def ensure_topics(
         # Another process may have created one in the meantime: that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new_topics)
-        await _until_led(admin, missing)
     finally:
         await admin.close()
+    # CreateTopics returns when the controller has the topic, before every broker's
+    # metadata does: a consumer that subscribed in between saw "not found in cluster
+    # metadata" and no partitions of it until its next metadata refresh, five minutes
+    # later (a router started together with the first translator on a busy machine).
+    from contracts.kafka_ready import wait_until_usable
+
+    await wait_until_usable(settings, missing, within=TOPIC_READY_SECONDS)
 
 
 async def delete_prefixed_topics(settings: KafkaSettings) -> list[str]:
@@ -97,34 +99,3 @@ async def delete_prefixed_topics(settings: KafkaSettings) -> list[str]:
         return names
     finally:
         await admin.close()
-
-
-TOPIC_READY_SECONDS = 30.0
-
-
-async def _until_led(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
-    """Wait (at most :data:`TOPIC_READY_SECONDS`) until every partition of ``topics``
-    has a leader in the broker's metadata.
-
-    CreateTopics returns when the controller has the topic, before every broker's
-    metadata does: a consumer that subscribed in between saw "not found in cluster
-    metadata" and no partitions of it until its next metadata refresh, five minutes
-    later (a router started together with the first translator on a busy machine).
-    Past the limit it goes on as it did before, with a warning."""
-    try:
-        async with asyncio.timeout(TOPIC_READY_SECONDS):
-            while True:
-                if _all_led(await admin.describe_topics(topics)):
-                    return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        log.warning("topics %s have no leader after %.0f s; going on", topics, TOPIC_READY_SECONDS)
-
-
-def _all_led(described: list[dict[str, Any]]) -> bool:
-    return all(
-        topic["error_code"] == 0
-        and topic["partitions"]
-        and all(partition["leader"] >= 0 for partition in topic["partitions"])
-        for topic in described
-    )

@@ -52,6 +52,7 @@ from contracts import (
     Purpose,
 )
 from contracts.kafka import ensure_topics
+from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader
 from router.breaker import BreakerOpen, BreakerSettings, CircuitBreaker
 from router.dead_letters import dead_letter
@@ -65,7 +66,6 @@ from router.destination import (
 )
 from router.entitlement import Entitlement, view
 from router.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
-from router.kafka_ready import wait_until_usable
 from router.offsets import PartitionOffsets
 from router.retry import RetryPolicy
 

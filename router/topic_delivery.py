@@ -32,11 +32,11 @@ from aiokafka import (
 
 from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
 from contracts.kafka import ensure_topics
+from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 from router.dead_letters import dead_letter
 from router.destination import Withheld, source_topics
 from router.entitlement import Counted, Entitlement, Redacted, decide
-from router.kafka_ready import wait_until_usable
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from connectors.errors import TranslationError
 from connectors.outbound.workorder import PRODUCER, workorder_event
 from contracts import DeadLetter, KafkaRecord, KafkaSettings, ensure_topics
+from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,10 @@ class Assigner:
 
     async def start(self) -> None:
         topics = self._kafka.topics
-        await ensure_topics(
-            self._kafka, [topics.workorders, topics.orders, topics.deadletter(STAGE)]
+        used = [topics.workorders, topics.orders, topics.deadletter(STAGE)]
+        await ensure_topics(self._kafka, used)
+        await wait_until_usable(
+            self._kafka, used, group_id=self.group_id, transactional_id=self._transactional_id
         )
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,

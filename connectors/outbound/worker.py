@@ -35,6 +35,7 @@ from contracts import (
     cloudevents_type,
     ensure_topics,
 )
+from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader
 from router.errors import CredentialFault, DeliveryError, Rejected
 
@@ -83,7 +84,9 @@ class OutboundWorker:
 
     async def start(self) -> None:
         topics = self._kafka.topics
-        await ensure_topics(self._kafka, [topics.orders, self.replay_topic, self.deadletter_topic])
+        used = [topics.orders, self.replay_topic, self.deadletter_topic]
+        await ensure_topics(self._kafka, used)
+        await wait_until_usable(self._kafka, used, group_id=self.group_id)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id=f"{self._kafka.client_id}-{self.group_id}",

@@ -37,7 +37,7 @@ from datetime import datetime
 from aiokafka import AIOKafkaProducer
 
 from contracts import KafkaSettings, ensure_topics
-from router.kafka_ready import wait_until_usable
+from contracts.kafka_ready import wait_until_usable
 from router.state import COMPACTED, read_compacted
 
 

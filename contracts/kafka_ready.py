@@ -1,4 +1,4 @@
-"""Wait, before a worker's clients start, until Kafka can serve what they will ask for.
+"""Wait, before a stage's clients start, until Kafka can serve what they will ask for.
 
 On a new cluster, or for topics created a moment ago, a client that starts at once
 asks too early, and aiokafka logs each early answer as an ERROR although it retries
@@ -9,7 +9,8 @@ GroupCoordinatorNotAvailableError" while the broker creates ``__consumer_offsets
 on the first group's first request, the same for a transactional id and
 ``__transaction_state``. A first start is not an error, so the worker asks the broker
 itself, through the admin client (which logs none of it), until the topics have
-leaders and the coordinators are found.
+leaders and the coordinators are found. ``ensure_topics`` waits the same way for the
+topics it has just created.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, for_code
 
-from contracts import KafkaSettings
+if TYPE_CHECKING:
+    from contracts.kafka import KafkaSettings
 
 log = logging.getLogger(__name__)
 
