@@ -23,7 +23,7 @@ import typer
 from contracts.vera import SPECS_DIR
 from ketenbus.config import InvalidConfiguration, KetenbusSettings, load_settings
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
-from ketenbus.logging_setup import keep_record_contents_out_of_logs
+from ketenbus.logging_setup import configure_logging
 
 app = typer.Typer(
     help="ketenbus: partner messages in, canonical facts on Kafka, VERA calls out.",
@@ -55,20 +55,7 @@ def main(
 ) -> None:
     global _config_path
     _config_path = config
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    from contracts.kafka_outage import AiokafkaNoise
-
-    # aiokafka logs every failed attempt while Kafka is away (thousands of lines a
-    # second): each kind once a minute, and one ketenbus line about the outage.
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(AiokafkaNoise())
-    if log_level.lower() != "debug":
-        # httpx logs every request at INFO, URL and all (an order number in the path):
-        # the router logs what ops need, and a line per call costs CPU per fact.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-    keep_record_contents_out_of_logs()
+    configure_logging(log_level)
 
 
 def _settings(process: str) -> KetenbusSettings:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from contracts.kafka_outage import AiokafkaNoise
+
 RECORD_LOGGERS = ("aiokafka",)
 """Libraries whose DEBUG lines show what passes through them: aiokafka logs every Kafka
 request and response, record batches included (a key and the start of a value, the
@@ -21,3 +23,19 @@ def keep_record_contents_out_of_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+def configure_logging(level: str) -> None:
+    """The root handler at ``level`` with the rules above and the outage filter."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # aiokafka logs every failed attempt while Kafka is away (thousands of lines a
+    # second): each kind once a minute, and one ketenbus line about the outage.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(AiokafkaNoise())
+    if level.lower() != "debug":
+        # httpx logs every request at INFO, URL and all (an order number in the path):
+        # the router logs what ops need, and a line per call costs CPU per fact.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    keep_record_contents_out_of_logs()
