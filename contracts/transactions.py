@@ -93,7 +93,7 @@ async def run_batches(
     *,
     aborted: Callable[[], Awaitable[None]],
     what: str,
-    transactional_id: str = "",
+    transactional_id: str,
 ) -> None:
     """Run ``step`` (one batch in one transaction) until ``stopping`` is set.
 
@@ -109,9 +109,9 @@ async def run_batches(
             await step()
             backoff = FIRST_BACKOFF_SECONDS
         except FATAL_ERRORS as exc:
-            named = f"transactional id {transactional_id}" if transactional_id else "its id"
             raise Fenced(
-                f"{what} stopped: another producer took {named} ({type(exc).__name__}); "
+                f"{what} stopped: another producer took transactional id {transactional_id} "
+                f"({type(exc).__name__}); "
                 "is a second instance running with the same id?"
             ) from None
         except KafkaError as exc:

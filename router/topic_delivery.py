@@ -155,7 +155,13 @@ class TopicDeliveryWorker:
         """Deliver until ``stopping`` is set; a failed batch is aborted and read again."""
         try:
             await self.start()
-            await run_batches(stopping, self.step, aborted=self._aborted, what=self.destination.id)
+            await run_batches(
+                stopping,
+                self.step,
+                aborted=self._aborted,
+                what=self.destination.id,
+                transactional_id=self._transactional_id,
+            )
         finally:
             await self.stop()
 

@@ -85,7 +85,13 @@ class Assigner:
         """Assign until ``stopping`` is set; a failed batch is aborted and read again."""
         await self.start()
         try:
-            await run_batches(stopping, self.step, aborted=self._rewind, what="assigner")
+            await run_batches(
+                stopping,
+                self.step,
+                aborted=self._rewind,
+                what="assigner",
+                transactional_id=self._transactional_id,
+            )
         finally:
             await self.stop()
 
