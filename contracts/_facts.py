@@ -38,6 +38,16 @@ from contracts._ownership import (
 from contracts._time import as_utc
 from contracts.vera_codes import Unit
 
+
+def _ascii_digits(value: str | None) -> str | None:
+    """In the committed JSON Schemas ``\\d`` is 0-9 (ECMA-262); pydantic's regex engine
+    also takes the digits of other scripts (full-width ２０２６), which no VERA system
+    and no consumer's own validator would. The contract means the JSON Schema."""
+    if value is not None and not value.isascii():
+        raise ValueError("only ASCII characters (digits 0-9)")
+    return value
+
+
 OrderNumber = Annotated[
     str,
     Field(
@@ -45,7 +55,11 @@ OrderNumber = Annotated[
         description="The corporation's order number (opdrachtnummer), WL-YYYY-NNNNNN.",
         examples=["WL-2026-004711"],
     ),
+    AfterValidator(_ascii_digits),
 ]
+NlSfbCode = Annotated[str | None, AfterValidator(_ascii_digits)]
+"""An NL-SfB element code such as 52.11 (the field gives its pattern), or none."""
+NLSFB_PATTERN = r"^\d{2}(\.\d{1,2})?$"
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
 """An aware instant, normalised to UTC."""
 
@@ -177,8 +191,8 @@ class TechnicallyCompleted(_StatusFact):
         default=None, description="Fixed at the first visit (eerste keer goed)."
     )
     cause: DicoCause | None = Field(default=None, description="The cause the partner found.")
-    nlsfb_element: str | None = Field(
-        default=None, pattern=r"^\d{2}(\.\d{1,2})?$", description="NL-SfB element code."
+    nlsfb_element: NlSfbCode = Field(
+        default=None, pattern=NLSFB_PATTERN, description="NL-SfB element code."
     )
     hours: tuple[HourLine, ...] = Field(default=(), description="Hours worked.")
     materials: tuple[MaterialLine, ...] = Field(default=(), description="Materials used.")
@@ -373,8 +387,8 @@ class OrderAssigned(OrderFact):
     address: Address = Field(description="Where the work is.")
     unit_code: str = Field(description="The corporation's verhuureenheid (VHE) code.")
     contact: TenantContact | None = Field(default=None, description="Who to call for access.")
-    nlsfb_element: str | None = Field(
-        default=None, pattern=r"^\d{2}(\.\d{1,2})?$", description="NL-SfB element code."
+    nlsfb_element: NlSfbCode = Field(
+        default=None, pattern=NLSFB_PATTERN, description="NL-SfB element code."
     )
 
 

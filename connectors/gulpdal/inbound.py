@@ -46,11 +46,11 @@ from contracts import (
 
 PARTNER = "gulpdal"
 
-_ORDER_NUMBER = re.compile(r"WL-\d{4}-\d{6}")
-_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_ORDER_NUMBER = re.compile(r"WL-\d{4}-\d{6}", re.ASCII)
+_DATE = re.compile(r"(\d{2})-(\d{2})-(\d{4})", re.ASCII)
+_TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 # A decimal comma, no thousands separators; bounded digits keep Decimal exact.
-_DECIMAL = re.compile(r"-?\d{1,9}(,\d{1,6})?")
+_DECIMAL = re.compile(r"-?\d{1,9}(,\d{1,6})?", re.ASCII)
 _INFORMATION_CODES = {DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA}
 _LINE_KINDS = {"UREN", "MATERIAAL"}
 

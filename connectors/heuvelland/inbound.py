@@ -52,11 +52,11 @@ from contracts import (
 
 PARTNER = "heuvelland"
 
-_ORDER_NUMBER = re.compile(r"WL-\d{4}-\d{6}")
-_LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ORDER_NUMBER = re.compile(r"WL-\d{4}-\d{6}", re.ASCII)
+_LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # Bounded digits: amounts stay far inside Decimal's 28-digit context when multiplied.
-_DECIMAL = re.compile(r"-?\d{1,9}(\.\d{1,6})?")
+_DECIMAL = re.compile(r"-?\d{1,9}(\.\d{1,6})?", re.ASCII)
 _INFORMATION_CODES = {DicoStatus.VIN, DicoStatus.AIN, DicoStatus.REV, DicoStatus.REA}
 
 

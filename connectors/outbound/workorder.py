@@ -54,7 +54,7 @@ SOURCE = "/corporation/onderhoud/workorders"
 KINDS = ("REP", "MUT")
 PARTNER_ROLE = "OPN"  # RELATIEROLSOORT opdrachtnemer
 CONTACT_ROLES = ("HUU", "BEW")  # huurder, bewoner
-_NLSFB = re.compile(r"\d{2}(\.\d{1,2})?")
+_NLSFB = re.compile(r"\d{2}(\.\d{1,2})?", re.ASCII)
 
 
 def parse(body: bytes) -> Onderhoudsorder:

@@ -188,6 +188,26 @@ def test_a_bad_row_is_reported_by_file_and_line_and_holds_nothing_back(
     assert [e.data.order_number for e in events] == ["WL-2026-004714", "WL-2026-004799"]
 
 
+@pytest.mark.parametrize(
+    ("good", "other_script", "reason"),
+    [
+        ("WL-2026-004714;", "WL-２０２６-004714;", "Opdrachtnummer: not an order number"),
+        (";07:55;", ";０7:55;", "Tijd: not a time HH:MM"),
+        (";1,5;UUR", ";١,5;UUR", "Aantal: not a number"),
+    ],
+)
+def test_digits_of_another_script_in_a_utf8_export_are_refused(
+    good: str, other_script: str, reason: str
+) -> None:
+    """After a BOM the export is UTF-8, where full-width or Arabic-Indic digits can
+    stand; \\d would match them and int() read them. Only 0-9 are digits here."""
+    text = SAMPLE.decode("cp1252")
+    assert good in text
+    events, failures = export(b"\xef\xbb\xbf" + text.replace(good, other_script, 1).encode())
+    assert any(reason in str(failure) for failure in failures), failures
+    assert len(events) < len(export(SAMPLE)[0])
+
+
 def test_a_bad_line_of_a_completion_withholds_that_completion_only() -> None:
     body = SAMPLE.replace(b"1,5;UUR", b"1,2,3;UUR")
     events, (failure,) = export(body)

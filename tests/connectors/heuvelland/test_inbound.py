@@ -217,6 +217,28 @@ def test_reverse_charge_means_no_btw() -> None:
             "HB-77842",
             "Bericht/@soort",
         ),
+        # Digits of another script (full-width): \d would match them, int() read them.
+        (
+            b'nummer="WL-2026-004730"',
+            'nummer="WL-２０２６-004730"'.encode(),
+            InvalidMessage,
+            "HB-77842",
+            "Opdracht/@nummer",
+        ),
+        (
+            b'tijdstip="2026-11-27T15:50:00"',
+            'tijdstip="２026-11-27T15:50:00"'.encode(),
+            InvalidMessage,
+            "HB-77842",
+            "Status/@tijdstip",
+        ),
+        (
+            b'aantal="2.50" eenheid="UUR" prijs="58.50"/>',
+            'aantal="２.50" eenheid="UUR" prijs="58.50"/>'.encode(),
+            InvalidMessage,
+            "HB-77840",
+            "Regel[1]/@aantal",
+        ),
         (b'id="HB-77842"', b'id=""', InvalidMessage, "line 17", "Bericht/@id: required"),
         (b'id="HB-77842"', b'id="HB-77840"', InvalidMessage, "HB-77840", "occurs twice"),
     ],
