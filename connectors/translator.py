@@ -51,6 +51,7 @@ from contracts import (
     KafkaSettings,
     RawMessage,
     ensure_topics,
+    kafka_clients,
 )
 from contracts.kafka import RAW_TOPIC_CONFIG
 from contracts.kafka_ready import wait_until_usable
@@ -161,12 +162,10 @@ class Translator:
             group_id=self._group_id,
             transactional_id=self._transactional_id,
         )
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-translator",
+        self._producer = kafka_clients.producer(
+            self._kafka,
+            "translator",
             transactional_id=self._transactional_id,
-            enable_idempotence=True,
-            acks="all",
             # Dead letters carry the raw original (up to the largest raw topic's limit).
             max_request_size=DEADLETTER_MAX_BYTES,
             max_batch_size=PRODUCE_BATCH_BYTES,

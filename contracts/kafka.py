@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from contracts import kafka_clients
 from contracts.settings import SettingsModel
 from contracts.topics import Topics
 
@@ -55,10 +56,10 @@ async def ensure_topics(
     settings: KafkaSettings, names: list[str], config: dict[str, str] | None = None
 ) -> None:
     """Create the topics that do not exist yet (consumers cannot subscribe to missing ones)."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.admin import NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = kafka_clients.admin(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -86,11 +87,9 @@ async def ensure_topics(
 async def delete_prefixed_topics(settings: KafkaSettings) -> list[str]:
     """Delete every topic named with ``settings.topic_prefix`` (a run's own topics: the
     demo's, the benchmark's) and nothing else; returns their names."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
     if not settings.topic_prefix:
         raise ValueError("no topic prefix: that would be every topic of the cluster")
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = kafka_clients.admin(settings)
     await admin.start()
     try:
         names = [n for n in await admin.list_topics() if n.startswith(settings.topic_prefix)]

@@ -22,6 +22,7 @@ from aiokafka.errors import (
     TransactionalIdAuthorizationFailed,
 )
 
+from contracts import kafka_clients
 from contracts.kafka import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -36,14 +37,8 @@ def committed_reader(
     """A group consumer that sees committed transactions only, starts at the earliest
     offset and never commits by itself: the offsets go with the transaction (or, for
     a worker that commits after delivering, with its own commit)."""
-    return AIOKafkaConsumer(
-        *topics,
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-{client}",
-        group_id=group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
+    return kafka_clients.consumer(
+        kafka, *topics, client=client, group_id=group_id, auto_offset_reset="earliest"
     )
 
 

@@ -50,6 +50,7 @@ from contracts import (
     ContractError,
     KafkaSettings,
     Purpose,
+    kafka_clients,
 )
 from contracts.kafka import ensure_topics
 from contracts.kafka_ready import wait_until_usable
@@ -199,12 +200,7 @@ class DeliveryWorker:
         await ensure_topics(self._kafka, topics)
         await self.destination.start()
         await wait_until_usable(self._kafka, topics, group_id=self.group_id)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
-            enable_idempotence=True,
-            acks="all",
-        )
+        self._producer = kafka_clients.producer(self._kafka, self.group_id)
         self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)
         await self._producer.start()
         await self._consumer.start()

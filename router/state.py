@@ -12,9 +12,8 @@ from __future__ import annotations
 import uuid
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from contracts import KafkaSettings
+from contracts import KafkaSettings, kafka_clients
 
 COMPACTED = {"cleanup.policy": "compact"}
 """Topic configuration of a state topic."""
@@ -73,12 +72,10 @@ async def read_to_end(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[b
 
 def end_reader(kafka: KafkaSettings, purpose: str) -> AIOKafkaConsumer:
     """A group-less ``read_committed`` consumer for reading topics to a known end."""
-    return AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-{purpose}-{uuid.uuid4().hex[:8]}",
+    return kafka_clients.consumer(
+        kafka,
+        client=f"{purpose}-{uuid.uuid4().hex[:8]}",
         group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
         auto_offset_reset="none",
         retry_backoff_ms=20,  # a topic created a moment ago may still be electing leaders
         fetch_max_wait_ms=50,  # reading to a known end: no long polls
@@ -89,7 +86,7 @@ def end_reader(kafka: KafkaSettings, purpose: str) -> AIOKafkaConsumer:
 
 async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[int]:
     """The partition numbers of ``topic`` from the broker (none if it does not exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         if topic not in set(await admin.list_topics()):

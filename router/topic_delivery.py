@@ -30,7 +30,7 @@ from aiokafka import (
     TopicPartition,
 )
 
-from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
+from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings, kafka_clients
 from contracts.kafka import ensure_topics
 from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
@@ -132,12 +132,8 @@ class TopicDeliveryWorker:
         await wait_until_usable(
             self._kafka, topics, group_id=self.group_id, transactional_id=self._transactional_id
         )
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
-            transactional_id=self._transactional_id,
-            enable_idempotence=True,
-            acks="all",
+        self._producer = kafka_clients.producer(
+            self._kafka, self.group_id, transactional_id=self._transactional_id
         )
         self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)
         await self._producer.start()

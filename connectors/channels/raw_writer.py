@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from connectors.channels.errors import RawStoreError
+from contracts import kafka_clients
 from contracts.kafka import KafkaSettings
 from contracts.kafka_outage import outage
 from contracts.raw import RawMessage
@@ -211,11 +212,9 @@ class RawWriter:
         async with self._connecting:
             if self._producer is not None:
                 return self._producer
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._kafka.bootstrap_servers,
-                client_id=self._kafka.client_id,
-                enable_idempotence=True,
-                acks="all",
+            producer = kafka_clients.producer(
+                self._kafka,
+                "raw-writer",
                 compression_type=self._compression_type,
                 max_request_size=self._max_record_bytes,
                 request_timeout_ms=int(self._write_timeout * 1000),

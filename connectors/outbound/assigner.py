@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from connectors.errors import TranslationError
 from connectors.outbound.workorder import PRODUCER, workorder_event
-from contracts import DeadLetter, KafkaRecord, KafkaSettings, ensure_topics
+from contracts import DeadLetter, KafkaRecord, KafkaSettings, ensure_topics, kafka_clients
 from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader, rewind_to_committed, run_batches
 
@@ -62,12 +62,8 @@ class Assigner:
         await wait_until_usable(
             self._kafka, used, group_id=self.group_id, transactional_id=self._transactional_id
         )
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-assigner",
-            transactional_id=self._transactional_id,
-            enable_idempotence=True,
-            acks="all",
+        self._producer = kafka_clients.producer(
+            self._kafka, "assigner", transactional_id=self._transactional_id
         )
         self._consumer = committed_reader(
             self._kafka, topics.workorders, group_id=self.group_id, client="assigner"

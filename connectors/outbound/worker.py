@@ -34,6 +34,7 @@ from contracts import (
     OrderAssigned,
     cloudevents_type,
     ensure_topics,
+    kafka_clients,
 )
 from contracts.kafka_ready import wait_until_usable
 from contracts.transactions import committed_reader
@@ -87,12 +88,7 @@ class OutboundWorker:
         used = [topics.orders, self.replay_topic, self.deadletter_topic]
         await ensure_topics(self._kafka, used)
         await wait_until_usable(self._kafka, used, group_id=self.group_id)
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-{self.group_id}",
-            enable_idempotence=True,
-            acks="all",
-        )
+        self._producer = kafka_clients.producer(self._kafka, self.group_id)
         self._consumer = committed_reader(
             self._kafka,
             topics.orders,

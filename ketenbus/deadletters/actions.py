@@ -18,10 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
 from connectors.translator import DEADLETTER_MAX_BYTES
-from contracts import DeadLetterHeader, KafkaRecord, KafkaSettings, RawHeader, ensure_topics
+from contracts import (
+    DeadLetterHeader,
+    KafkaRecord,
+    KafkaSettings,
+    RawHeader,
+    ensure_topics,
+    kafka_clients,
+)
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus.deadletters.decisions import Action, Decision
 from ketenbus.deadletters.errors import (
@@ -101,12 +106,10 @@ async def replay(
     for _entry, (topic, _) in planned:
         config = RAW_TOPIC_CONFIG if topic.startswith(topics.raw("")) else None
         await ensure_topics(kafka, [topic], config)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-deadletters",
+    producer = kafka_clients.producer(
+        kafka,
+        "deadletters",
         transactional_id=f"{kafka.topic_prefix}ketenbus-deadletters-{uuid.uuid4().hex}",
-        enable_idempotence=True,
-        acks="all",
         max_request_size=DEADLETTER_MAX_BYTES,
     )
     await producer.start()
@@ -148,12 +151,7 @@ async def discard(
     if not reason.strip():
         raise DeadLetterError("a discard needs --reason: say why it need not be delivered")
     await ensure_topics(kafka, [kafka.topics.deadletter_decisions], COMPACTED)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        client_id=f"{kafka.client_id}-deadletters",
-        enable_idempotence=True,
-        acks="all",
-    )
+    producer = kafka_clients.producer(kafka, "deadletters")
     await producer.start()
     done: list[Done] = []
     try:

@@ -16,10 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import OffsetOutOfRangeError
 
-from contracts import DeadLetterHeader, Headers, KafkaSettings, context_of
+from contracts import DeadLetterHeader, Headers, KafkaSettings, context_of, kafka_clients
 from ketenbus.deadletters.errors import OriginalGone
 from router.state import end_reader, topic_partitions
 
@@ -101,7 +100,7 @@ def letter_of(stage: str, record: ConsumerRecord[bytes, bytes]) -> Letter:
 
 
 async def existing_topics(kafka: KafkaSettings) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         return set(await admin.list_topics())

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from connectors.channels.webhook import sign
 from connectors.maasdal import SIGNATURE_HEADER
+from contracts import kafka_clients
 from contracts.kafka import KafkaSettings, ensure_topics
 from ketenbus.demo._stack import ROERDAL_PAGES, Stack
 from ketenbus.local_kafka import PROJECT_ROOT
@@ -113,7 +113,7 @@ def produce_workorders(kafka: KafkaSettings) -> list[Sent]:
 async def _produce(kafka: KafkaSettings, bodies: list[bytes]) -> None:
     topic = kafka.topics.workorders
     await ensure_topics(kafka, [topic])
-    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    producer = kafka_clients.producer(kafka, "demo-workorders")
     await producer.start()
     try:
         for body in bodies:

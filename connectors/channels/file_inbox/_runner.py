@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from connectors.channels.file_inbox._errors import FolderError
@@ -17,7 +16,7 @@ from connectors.channels.file_inbox._partner import FileInboxPartner
 from connectors.channels.file_inbox._settings import MIB, FileInboxSettings
 from connectors.channels.file_inbox._sftp import sftp_folder
 from connectors.channels.raw_writer import RawWriter
-from contracts import KafkaSettings, ensure_topics
+from contracts import KafkaSettings, ensure_topics, kafka_clients
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ async def ensure_raw_topic(kafka: KafkaSettings, partner_id: str, max_record_byt
     topic = kafka.topics.raw(partner_id)
     wanted = {"max.message.bytes": str(max_record_bytes)}
     await ensure_topics(kafka, [topic], wanted)
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    admin = kafka_clients.admin(kafka)
     await admin.start()
     try:
         (response,) = await admin.describe_configs(

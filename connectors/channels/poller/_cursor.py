@@ -21,11 +21,11 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
 from connectors.channels.poller.errors import CursorStoreError, PollerFenced
-from contracts import KafkaSettings, RawMessage, ensure_topics
+from contracts import KafkaSettings, RawMessage, ensure_topics, kafka_clients
 from contracts.kafka import RAW_TOPIC_CONFIG
 
 log = logging.getLogger(__name__)
@@ -59,12 +59,10 @@ class CursorStore:
             await ensure_topics(single, [self.topic], STATE_TOPIC_CONFIG)
         except KafkaError as exc:
             raise CursorStoreError(f"Kafka unreachable ({type(exc).__name__})") from exc
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-poller-{self.partner}",
+        producer = kafka_clients.producer(
+            self._kafka,
+            f"poller-{self.partner}",
             transactional_id=self.transactional_id,
-            enable_idempotence=True,
-            acks="all",
             compression_type="gzip",
             max_request_size=int(RAW_TOPIC_CONFIG["max.message.bytes"]),
         )
@@ -82,12 +80,7 @@ class CursorStore:
 
     async def load(self) -> str | None:
         """The cursor of the last committed page, or None when the poller never committed."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-poller-{self.partner}-cursor",
-            isolation_level="read_committed",
-            enable_auto_commit=False,
-        )
+        consumer = kafka_clients.consumer(self._kafka, client=f"poller-{self.partner}-cursor")
         partition = TopicPartition(self.topic, 0)
         cursor: str | None = None
         try:

@@ -36,7 +36,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 
-from contracts import KafkaSettings, ensure_topics
+from contracts import KafkaSettings, ensure_topics, kafka_clients
 from contracts.kafka_ready import wait_until_usable
 from router.state import COMPACTED, read_compacted
 
@@ -93,12 +93,7 @@ class StatusClock:
     async def start(self) -> None:
         await ensure_topics(self._kafka, [self.topic], COMPACTED)
         await wait_until_usable(self._kafka, [self.topic])  # read back at the assignment
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._kafka.bootstrap_servers,
-            client_id=f"{self._kafka.client_id}-onderhoud-status-clock",
-            enable_idempotence=True,
-            acks="all",
-        )
+        self._producer = kafka_clients.producer(self._kafka, "onderhoud-status-clock")
         await self._producer.start()
 
     async def load(self) -> None:
