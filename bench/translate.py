@@ -37,7 +37,7 @@ from bench._results import Results, Throughput
 from bench._samples import MAASDAL, iter_maasdal_messages, maasdal_raw, partner_samples
 from connectors.registry import partners
 from connectors.translator import Translator
-from contracts import KafkaRecord, KafkaSettings, ensure_topics
+from contracts import KafkaRecord, KafkaSettings, ensure_topics, kafka_clients
 from contracts.kafka import RAW_TOPIC_CONFIG
 
 MAX_BATCH = 500  # the Translator's default, which `ketenbus translate` uses
@@ -96,6 +96,7 @@ async def passthrough(kafka: KafkaSettings, source: str, total: int) -> Throughp
     group = f"{kafka.topic_prefix}bench-passthrough"
     target = f"{kafka.topic_prefix}bench.passthrough"
     await ensure_topics(kafka, [target], RAW_TOPIC_CONFIG)
+    kafka_clients.retry_transactions_sooner()  # the translator's transaction tuning too
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers,
         transactional_id=f"{group}-0",

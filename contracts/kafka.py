@@ -24,25 +24,6 @@ class KafkaSettings(SettingsModel):
         return Topics(prefix=self.topic_prefix)
 
 
-TRANSACTION_RETRY_SECONDS = 0.002
-"""How soon a transactional producer asks again when the broker is still writing the
-markers of its previous transaction (CONCURRENT_TRANSACTIONS, KAFKA-5477)."""
-
-
-def _retry_transactions_sooner() -> None:
-    """aiokafka waits 20 ms before it asks again, so at a steady 200 messages a second
-    most transactions waited 20 ms for markers written in about one: the translator's
-    p99 from raw to canonical went from 83 ms to 20 ms with 2 ms (docs/performance.md).
-    The constant is module state of aiokafka, read on every retry; a test pins it, so
-    an aiokafka release without it fails loudly instead of quietly losing this."""
-    from aiokafka.producer import sender
-
-    sender.BACKOFF_OVERRIDE = TRANSACTION_RETRY_SECONDS
-
-
-_retry_transactions_sooner()
-
-
 RAW_TOPIC_CONFIG = {"max.message.bytes": str(2 * 1024 * 1024)}
 """A raw record is a partner body (up to 1 MiB, maybe incompressible) plus headers: more
 than Kafka's default limit of 1 MiB per record batch."""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 from aiokafka.producer import sender
 
-from contracts.kafka import TRANSACTION_RETRY_SECONDS
+from contracts import KafkaSettings, kafka_clients
+from contracts.kafka_clients import TRANSACTION_RETRY_SECONDS
 
 
-def test_a_transaction_retries_after_two_milliseconds_not_twenty() -> None:
+async def test_a_transaction_retries_after_two_milliseconds_not_twenty() -> None:
+    sender.BACKOFF_OVERRIDE = 0.02  # aiokafka's own value
+    kafka_clients.producer(KafkaSettings(), "translator", transactional_id="t-0")
     assert sender.BACKOFF_OVERRIDE == TRANSACTION_RETRY_SECONDS == 0.002
 
 
@@ -18,3 +23,13 @@ def test_aiokafka_still_reads_the_constant_when_the_markers_are_being_written() 
     source = inspect.getsource(sender.AddPartitionsToTxnHandler.handle_response)
     assert "ConcurrentTransactions" in source
     assert "return BACKOFF_OVERRIDE" in source
+
+
+def test_import_contracts_loads_no_kafka_client() -> None:
+    """The contract is for every reader of the topics: importing it neither loads a
+    Kafka client nor patches one (a fresh interpreter, so this suite's imports do not count)."""
+    probe = "import sys, contracts; print(sorted(m for m in sys.modules if 'aiokafka' in m))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"
