@@ -41,6 +41,15 @@ class SftpServer:
 
 
 @pytest.fixture
+def inbox_dir(tmp_path: Path) -> Path:
+    """A local Heuvelland inbox (``<tmp>/heuvelland/inbox``); processed/ and rejected/
+    become its siblings."""
+    path = tmp_path / "heuvelland" / "inbox"
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
 async def sftp(tmp_path: Path) -> AsyncIterator[SftpServer]:
     root = tmp_path / "sftp-root"
     (root / "heuvelland" / "inbox").mkdir(parents=True)

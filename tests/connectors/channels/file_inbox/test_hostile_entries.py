@@ -46,13 +46,6 @@ DOTDOT = "name starts with '..': not read"
 
 
 @pytest.fixture
-def inbox_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "heuvelland" / "inbox"
-    path.mkdir(parents=True)
-    return path
-
-
-@pytest.fixture
 async def writer(kafka: KafkaSettings) -> AsyncIterator[RawWriter]:
     async with RawWriter(kafka) as raw_writer:
         yield raw_writer

@@ -66,13 +66,6 @@ class CrashingFolder(LocalFolder):
 
 
 @pytest.fixture
-def inbox_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "heuvelland" / "inbox"
-    path.mkdir(parents=True)
-    return path
-
-
-@pytest.fixture
 async def raw_writer(kafka: KafkaSettings) -> AsyncIterator[RawWriter]:
     await ensure_raw_topic(kafka, "heuvelland", raw_record_limit(10 * MIB))
     async with RawWriter(kafka, max_record_bytes=raw_record_limit(10 * MIB)) as writer:
