@@ -30,7 +30,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy contracts connectors router ketenbus
+	$(VENV)/bin/mypy contracts kit connectors router ketenbus
 
 kafka-start: setup
 	$(VENV)/bin/ketenbus kafka start

@@ -24,8 +24,9 @@ from starlette.routing import Route
 from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookServer, create_webhook_app
 from connectors.maasdal import MaasdalSettings, webhook
-from contracts import KafkaSettings, ensure_topics
+from contracts import KafkaSettings
 from contracts.kafka import RAW_TOPIC_CONFIG
+from kit.kafka.topics import ensure_topics
 
 BARE_PATH = "/bare/messages"
 SECRET_ENV = "BENCH_WEBHOOK_SECRET"

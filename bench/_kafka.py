@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from aiokafka import AIOKafkaProducer
 
 from contracts import KafkaRecord, KafkaSettings
-from contracts.kafka import delete_prefixed_topics
+from kit.kafka.topics import delete_prefixed_topics
 
 _BATCH_BYTES = 512 * 1024
 

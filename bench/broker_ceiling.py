@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench._context import PROJECT_ROOT, Context
 from bench._results import Results
-from contracts import ensure_topics
+from kit.kafka.topics import ensure_topics
 
 TOOLS_POM = PROJECT_ROOT / "deploy" / "kafka-tools" / "pom.xml"
 TOOLS_LIBS = PROJECT_ROOT / ".cache" / "kafka" / "tools-libs"

@@ -29,9 +29,10 @@ from bench._results import Results, Throughput
 from bench._samples import MAASDAL, iter_maasdal_messages, maasdal_raw, translate_events
 from bench.translate import measure
 from connectors.registry import partners
-from contracts import KafkaRecord, KafkaSettings, ensure_topics
+from contracts import KafkaRecord, KafkaSettings
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
+from kit.kafka.topics import ensure_topics
 from router.delivery import DeliveryWorker
 
 API_KEY = "bench-key"

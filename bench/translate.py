@@ -37,8 +37,10 @@ from bench._results import Results, Throughput
 from bench._samples import MAASDAL, iter_maasdal_messages, maasdal_raw, partner_samples
 from connectors.registry import partners
 from connectors.translator import Translator
-from contracts import KafkaRecord, KafkaSettings, ensure_topics, kafka_clients
+from contracts import KafkaRecord, KafkaSettings
 from contracts.kafka import RAW_TOPIC_CONFIG
+from kit.kafka import clients
+from kit.kafka.topics import ensure_topics
 
 MAX_BATCH = 500  # the Translator's default, which `ketenbus translate` uses
 RAW_COMPRESSION = "gzip"  # what the RawWriter writes
@@ -96,7 +98,7 @@ async def passthrough(kafka: KafkaSettings, source: str, total: int) -> Throughp
     group = f"{kafka.topic_prefix}bench-passthrough"
     target = f"{kafka.topic_prefix}bench.passthrough"
     await ensure_topics(kafka, [target], RAW_TOPIC_CONFIG)
-    kafka_clients.retry_transactions_sooner()  # the translator's transaction tuning too
+    clients.retry_transactions_sooner()  # the translator's transaction tuning too
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers,
         transactional_id=f"{group}-0",

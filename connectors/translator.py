@@ -50,12 +50,12 @@ from contracts import (
     KafkaRecord,
     KafkaSettings,
     RawMessage,
-    ensure_topics,
-    kafka_clients,
 )
 from contracts.kafka import RAW_TOPIC_CONFIG
-from contracts.kafka_ready import wait_until_usable
-from contracts.transactions import committed_reader, rewind_to_committed, run_batches
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.topics import ensure_topics
+from kit.kafka.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class Translator:
             group_id=self._group_id,
             transactional_id=self._transactional_id,
         )
-        self._producer = kafka_clients.producer(
+        self._producer = clients.producer(
             self._kafka,
             "translator",
             transactional_id=self._transactional_id,

@@ -74,7 +74,7 @@ from contracts._ownership import (
 )
 from contracts._time import AMSTERDAM, as_utc, end_of_local_day_utc, local_to_utc
 from contracts.deadletter import DeadLetter, DeadLetterHeader, context_of
-from contracts.kafka import KafkaSettings, ensure_topics
+from contracts.kafka import KafkaSettings
 from contracts.raw import RawHeader, RawMessage
 from contracts.topics import Topics
 from contracts.vera_codes import Unit
@@ -144,7 +144,6 @@ __all__ = [
     "context_of",
     "dataschema",
     "end_of_local_day_utc",
-    "ensure_topics",
     "event_id",
     "field_marking",
     "hides_nothing",

@@ -71,7 +71,7 @@ def _settings(process: str) -> KetenbusSettings:
 def _run_until_signalled(
     process: str, service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]]
 ) -> None:
-    from contracts.transactions import Fenced, quiet_fatal_futures
+    from kit.kafka.transactions import Fenced, quiet_fatal_futures
 
     settings = _settings(process)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from contracts.kafka_outage import AiokafkaNoise
+from kit.kafka.outage import AiokafkaNoise
 
 RECORD_LOGGERS = ("aiokafka",)
 """Libraries whose DEBUG lines show what passes through them: aiokafka logs every Kafka

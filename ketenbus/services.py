@@ -1,7 +1,7 @@
 """The three ketenbus processes, assembled from configuration.
 
 Each runs until ``stopping`` is set (the CLI sets it on SIGINT/SIGTERM). Each first
-waits for Kafka (``contracts.kafka_outage``): started while Kafka is away, a process
+waits for Kafka (``kit.kafka.outage``): started while Kafka is away, a process
 logs that once and retries with back-off instead of exiting. In
 production each runs as its own process and scales by running more of them in the
 same consumer group; the demo and the tests start them the same way.
@@ -20,9 +20,10 @@ from connectors.channels.raw_writer import RawWriter
 from connectors.channels.webhook import WebhookLimits, WebhookServer, create_webhook_app
 from connectors.registry import partners
 from connectors.translator import Translator
-from contracts.kafka import RAW_TOPIC_CONFIG, ensure_topics
-from contracts.kafka_outage import wait_for_kafka, watch_kafka
+from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus.config import KetenbusSettings
+from kit.kafka.outage import wait_for_kafka, watch_kafka
+from kit.kafka.topics import ensure_topics
 from router.delivery import DestinationStopped, router_stopped
 from router.registry import DESTINATIONS, BuildContext, Worker
 

@@ -11,19 +11,8 @@ Destinations are plugins (``router.registry``) with a settings model and a ceili
 the machinery around them is here once. See docs/router.md.
 """
 
-from router.breaker import BreakerSettings, BreakerState, CircuitBreaker
-from router.delivery import DeliveryStats, DeliveryWorker, DestinationStopped
-from router.destination import DeadLettered, Delivered, Destination, Outcome, Skipped, Withheld
-from router.entitlement import (
-    ConfigurationError,
-    Counted,
-    Entitlement,
-    Redacted,
-    check_configuration,
-    decide,
-    view,
-)
-from router.errors import (
+from kit.delivery.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from kit.delivery.errors import (
     Conflict,
     CredentialFault,
     DeliveryError,
@@ -36,8 +25,19 @@ from router.errors import (
     Rejected,
     Unmappable,
 )
+from kit.delivery.retry import RetryPolicy
+from router.delivery import DeliveryStats, DeliveryWorker, DestinationStopped
+from router.destination import DeadLettered, Delivered, Destination, Outcome, Skipped, Withheld
+from router.entitlement import (
+    ConfigurationError,
+    Counted,
+    Entitlement,
+    Redacted,
+    check_configuration,
+    decide,
+    view,
+)
 from router.registry import DESTINATIONS, BuildContext, DestinationPlugin, Worker
-from router.retry import RetryPolicy
 from router.settings import DestinationSettings
 from router.topic_delivery import TopicDeliveryWorker, TopicDestination
 from router.vera_client import VeraCall, VeraClient, VeraSystemSettings

@@ -4,9 +4,9 @@
   system stalls only that system.
 * Per record: read it, route it (fact types of the configuration), check entitlement
   (``router.entitlement``: withheld, or a view without the fields it may not see),
-  deliver the view with retries (``router.retry``) behind the circuit breaker
-  (``router.breaker``); permanent faults and a budget spent on a fact's own trouble
-  become dead letters (``router.dead_letters``); a credential fault stops the worker
+  deliver the view with retries (``kit.delivery.retry``) behind the circuit breaker
+  (``kit.delivery.breaker``); permanent faults and a budget spent on a fact's own trouble
+  become dead letters (``kit.delivery.dead_letters``); a credential fault stops the worker
   loudly, because it is not a message problem.
 * Facts of one order (one Kafka key of one partition) go one after the other, in
   offset order; different orders go in parallel, at most ``concurrency`` at a time.
@@ -22,7 +22,7 @@
   every partition while the breaker is not closed; it resumes when they drain and
   the system is back.
 * Offsets are committed only past records that are finished: delivered, skipped,
-  withheld or parked (``router.offsets``). A crash delivers the unfinished ones again
+  withheld or parked (``kit.delivery.offsets``). A crash delivers the unfinished ones again
   after restart; they carry the same Referentienummer, so the corporation does each
   once.
 """
@@ -44,19 +44,16 @@ from aiokafka import (
     TopicPartition,
 )
 
-from contracts import (
-    CanonicalEvent,
-    Classification,
-    ContractError,
-    KafkaSettings,
-    Purpose,
-    kafka_clients,
-)
-from contracts.kafka import ensure_topics
-from contracts.kafka_ready import wait_until_usable
-from contracts.transactions import committed_reader
-from router.breaker import BreakerOpen, BreakerSettings, CircuitBreaker
-from router.dead_letters import dead_letter
+from contracts import CanonicalEvent, Classification, ContractError, KafkaSettings, Purpose
+from kit.delivery.breaker import BreakerOpen, BreakerSettings, CircuitBreaker
+from kit.delivery.dead_letters import dead_letter
+from kit.delivery.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
+from kit.delivery.offsets import PartitionOffsets
+from kit.delivery.retry import RetryPolicy
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.topics import ensure_topics
+from kit.kafka.transactions import committed_reader
 from router.destination import (
     DeadLettered,
     Destination,
@@ -66,9 +63,6 @@ from router.destination import (
     source_topics,
 )
 from router.entitlement import Entitlement, view
-from router.errors import CredentialFault, DeliveryError, PassingFault, RateLimited
-from router.offsets import PartitionOffsets
-from router.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +194,7 @@ class DeliveryWorker:
         await ensure_topics(self._kafka, topics)
         await self.destination.start()
         await wait_until_usable(self._kafka, topics, group_id=self.group_id)
-        self._producer = kafka_clients.producer(self._kafka, self.group_id)
+        self._producer = clients.producer(self._kafka, self.group_id)
         self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)
         await self._producer.start()
         await self._consumer.start()

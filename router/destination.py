@@ -56,7 +56,7 @@ class Destination(Protocol):
         ...
 
     async def deliver(self, event: CanonicalEvent) -> Outcome:
-        """Deliver one event once; raise a ``router.errors.DeliveryError`` on failure."""
+        """Deliver one event once; raise a ``kit.delivery.errors.DeliveryError`` on failure."""
         ...
 
     async def before_commit(self) -> None:

@@ -30,11 +30,12 @@ from aiokafka import (
     TopicPartition,
 )
 
-from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings, kafka_clients
-from contracts.kafka import ensure_topics
-from contracts.kafka_ready import wait_until_usable
-from contracts.transactions import committed_reader, rewind_to_committed, run_batches
-from router.dead_letters import dead_letter
+from contracts import CanonicalEvent, ContractError, KafkaRecord, KafkaSettings
+from kit.delivery.dead_letters import dead_letter
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.topics import ensure_topics
+from kit.kafka.transactions import committed_reader, rewind_to_committed, run_batches
 from router.destination import Withheld, source_topics
 from router.entitlement import Counted, Entitlement, Redacted, decide
 
@@ -132,7 +133,7 @@ class TopicDeliveryWorker:
         await wait_until_usable(
             self._kafka, topics, group_id=self.group_id, transactional_id=self._transactional_id
         )
-        self._producer = kafka_clients.producer(
+        self._producer = clients.producer(
             self._kafka, self.group_id, transactional_id=self._transactional_id
         )
         self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.group_id)

@@ -18,9 +18,9 @@ import simplejson
 from pydantic import Field, SecretStr
 
 from contracts.settings import HttpUrlText
-from router.breaker import BreakerSettings
-from router.http_calls import raise_for_answer, request
-from router.retry import RetryPolicy
+from kit.delivery.breaker import BreakerSettings
+from kit.delivery.http_calls import raise_for_answer, request
+from kit.delivery.retry import RetryPolicy
 from router.settings import DestinationSettings
 
 

@@ -19,10 +19,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from connectors.channels.errors import RawStoreError
-from contracts import kafka_clients
 from contracts.kafka import KafkaSettings
-from contracts.kafka_outage import outage
 from contracts.raw import RawMessage
+from kit.kafka import clients
+from kit.kafka.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ class RawWriter:
         async with self._connecting:
             if self._producer is not None:
                 return self._producer
-            producer = kafka_clients.producer(
+            producer = clients.producer(
                 self._kafka,
                 "raw-writer",
                 compression_type=self._compression_type,

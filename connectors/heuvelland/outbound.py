@@ -25,8 +25,8 @@ from pathlib import Path
 from connectors.heuvelland.settings import HeuvellandSettings
 from connectors.outbound.channel import Unencodable
 from contracts import AMSTERDAM, CanonicalEvent, OrderAssigned
-from router.errors import DestinationUnavailable
-from router.retry import RetryPolicy
+from kit.delivery.errors import DestinationUnavailable
+from kit.delivery.retry import RetryPolicy
 
 PARTNER = "heuvelland"
 NAMESPACE = "urn:heuvelland:onderhoud:1.2"

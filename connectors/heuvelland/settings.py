@@ -8,7 +8,7 @@ from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
 from connectors.registry import PartnerSettings
-from router.retry import RetryPolicy
+from kit.delivery.retry import RetryPolicy
 
 
 class HeuvellandSettings(PartnerSettings):

@@ -16,8 +16,8 @@ import simplejson
 
 from connectors.maasdal.settings import MaasdalSettings
 from contracts import AMSTERDAM, CanonicalEvent, OrderAssigned
-from router.http_calls import raise_for_answer, request
-from router.retry import RetryPolicy
+from kit.delivery.http_calls import raise_for_answer, request
+from kit.delivery.retry import RetryPolicy
 
 PARTNER = "maasdal"
 ORDERS_PATH = "/api/v2/opdrachten"

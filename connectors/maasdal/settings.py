@@ -6,7 +6,7 @@ from pydantic import Field, SecretStr
 
 from connectors.registry import PartnerSettings
 from contracts.settings import HttpUrlText, Missing
-from router.retry import RetryPolicy
+from kit.delivery.retry import RetryPolicy
 
 
 class MaasdalSettings(PartnerSettings):

@@ -21,9 +21,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from connectors.errors import TranslationError
 from connectors.outbound.workorder import PRODUCER, workorder_event
-from contracts import DeadLetter, KafkaRecord, KafkaSettings, ensure_topics, kafka_clients
-from contracts.kafka_ready import wait_until_usable
-from contracts.transactions import committed_reader, rewind_to_committed, run_batches
+from contracts import DeadLetter, KafkaRecord, KafkaSettings
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.topics import ensure_topics
+from kit.kafka.transactions import committed_reader, rewind_to_committed, run_batches
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class Assigner:
         await wait_until_usable(
             self._kafka, used, group_id=self.group_id, transactional_id=self._transactional_id
         )
-        self._producer = kafka_clients.producer(
+        self._producer = clients.producer(
             self._kafka, "assigner", transactional_id=self._transactional_id
         )
         self._consumer = committed_reader(

@@ -1,8 +1,8 @@
 """What a partner's outbound channel is: deliver one ``order.assigned`` fact, once.
 
 The same tiny interface as a router destination, and the same error tree
-(``router.errors``): a passing fault is retried by the channel's ``retry`` policy
-(``router.retry``, the one retry rule of ketenbus), a permanent one parks the fact as
+(``kit.delivery.errors``): a passing fault is retried by the channel's ``retry`` policy
+(``kit.delivery.retry``, the one retry rule of ketenbus), a permanent one parks the fact as
 a dead letter with the partner's answer, a credential fault stops that partner's
 outbound loudly. The worker around it (``worker.py``) does Kafka, ordering, retries,
 dead letters and commits, the same for every partner.
@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from contracts import CanonicalEvent
-from router.errors import PermanentFault
-from router.retry import RetryPolicy
+from kit.delivery.errors import PermanentFault
+from kit.delivery.retry import RetryPolicy
 
 
 class PartnerOutbound(Protocol):
@@ -23,7 +23,7 @@ class PartnerOutbound(Protocol):
 
     async def deliver(self, event: CanonicalEvent) -> str:
         """Hand the order to the partner; returns what happened (``created``, ``already
-        there``); raises a ``router.errors.DeliveryError`` when it could not."""
+        there``); raises a ``kit.delivery.errors.DeliveryError`` when it could not."""
         ...
 
     async def aclose(self) -> None: ...

@@ -33,12 +33,12 @@ from contracts import (
     KafkaSettings,
     OrderAssigned,
     cloudevents_type,
-    ensure_topics,
-    kafka_clients,
 )
-from contracts.kafka_ready import wait_until_usable
-from contracts.transactions import committed_reader
-from router.errors import CredentialFault, DeliveryError, Rejected
+from kit.delivery.errors import CredentialFault, DeliveryError, Rejected
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.topics import ensure_topics
+from kit.kafka.transactions import committed_reader
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class OutboundWorker:
         used = [topics.orders, self.replay_topic, self.deadletter_topic]
         await ensure_topics(self._kafka, used)
         await wait_until_usable(self._kafka, used, group_id=self.group_id)
-        self._producer = kafka_clients.producer(self._kafka, self.group_id)
+        self._producer = clients.producer(self._kafka, self.group_id)
         self._consumer = committed_reader(
             self._kafka,
             topics.orders,

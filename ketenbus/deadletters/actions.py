@@ -19,14 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from connectors.translator import DEADLETTER_MAX_BYTES
-from contracts import (
-    DeadLetterHeader,
-    KafkaRecord,
-    KafkaSettings,
-    RawHeader,
-    ensure_topics,
-    kafka_clients,
-)
+from contracts import DeadLetterHeader, KafkaRecord, KafkaSettings, RawHeader
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus.deadletters.decisions import Action, Decision
 from ketenbus.deadletters.errors import (
@@ -38,6 +31,8 @@ from ketenbus.deadletters.errors import (
 from ketenbus.deadletters.inventory import Entry, load
 from ketenbus.deadletters.reading import read_original
 from ketenbus.deadletters.stages import replay_route
+from kit.kafka import clients
+from kit.kafka.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +101,7 @@ async def replay(
     for _entry, (topic, _) in planned:
         config = RAW_TOPIC_CONFIG if topic.startswith(topics.raw("")) else None
         await ensure_topics(kafka, [topic], config)
-    producer = kafka_clients.producer(
+    producer = clients.producer(
         kafka,
         "deadletters",
         transactional_id=f"{kafka.topic_prefix}ketenbus-deadletters-{uuid.uuid4().hex}",
@@ -151,7 +146,7 @@ async def discard(
     if not reason.strip():
         raise DeadLetterError("a discard needs --reason: say why it need not be delivered")
     await ensure_topics(kafka, [kafka.topics.deadletter_decisions], COMPACTED)
-    producer = kafka_clients.producer(kafka, "deadletters")
+    producer = clients.producer(kafka, "deadletters")
     await producer.start()
     done: list[Done] = []
     try:

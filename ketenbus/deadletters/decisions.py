@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from contracts import KafkaSettings
-from router.state import read_to_end
+from kit.kafka.state import read_to_end
 
 
 class Action(StrEnum):

@@ -15,7 +15,7 @@ from ketenbus.deadletters.decisions import OPEN, Decision, decision_key, read_de
 from ketenbus.deadletters.errors import NoSuchDeadLetter
 from ketenbus.deadletters.reading import Letter, existing_topics, letter_of
 from ketenbus.deadletters.stages import check_stage, known_stages
-from router.state import read_to_end
+from kit.kafka.state import read_to_end
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import OffsetOutOfRangeError
 
-from contracts import DeadLetterHeader, Headers, KafkaSettings, context_of, kafka_clients
+from contracts import DeadLetterHeader, Headers, KafkaSettings, context_of
 from ketenbus.deadletters.errors import OriginalGone
-from router.state import end_reader, topic_partitions
+from kit.kafka import clients
+from kit.kafka.state import end_reader, topic_partitions
 
 _CONTEXT_NAMES = frozenset(v for k, v in vars(DeadLetterHeader).items() if k.isupper())
 
@@ -100,7 +101,7 @@ def letter_of(stage: str, record: ConsumerRecord[bytes, bytes]) -> Letter:
 
 
 async def existing_topics(kafka: KafkaSettings) -> set[str]:
-    admin = kafka_clients.admin(kafka)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         return set(await admin.list_topics())

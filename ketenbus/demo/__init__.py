@@ -30,7 +30,7 @@ from pathlib import Path
 from aiokafka.errors import KafkaError
 from rich.console import Console
 
-from contracts.kafka import KafkaSettings, delete_prefixed_topics
+from contracts.kafka import KafkaSettings
 from ketenbus.demo._collect import wait_for_everything
 from ketenbus.demo._feed import drop_files, produce_workorders, roerdal_pages, send_webhooks
 from ketenbus.demo._report import print_outcome, print_sent, print_verdict
@@ -42,6 +42,7 @@ from ketenbus.demo._stack import (
     wait_until_answering,
 )
 from ketenbus.local_kafka import LocalKafka, LocalKafkaError
+from kit.kafka.topics import delete_prefixed_topics
 
 __all__ = ["run_demo"]
 

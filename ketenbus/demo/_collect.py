@@ -18,7 +18,7 @@ import httpx
 from rich.console import Console
 
 from ketenbus.demo._stack import SYSTEMS, Stack
-from router.state import read_to_end
+from kit.kafka.state import read_to_end
 
 # What the samples of _feed.py become (their facts, as the mappings route them):
 # onderhoud: Maasdal 5 (its signal goes to relaties) + Heuvelland 4 (its invoice goes to

@@ -14,10 +14,11 @@ import httpx
 
 from connectors.channels.webhook import sign
 from connectors.maasdal import SIGNATURE_HEADER
-from contracts import kafka_clients
-from contracts.kafka import KafkaSettings, ensure_topics
+from contracts.kafka import KafkaSettings
 from ketenbus.demo._stack import ROERDAL_PAGES, Stack
 from ketenbus.local_kafka import PROJECT_ROOT
+from kit.kafka import clients
+from kit.kafka.topics import ensure_topics
 
 CONNECTORS = PROJECT_ROOT / "connectors"
 # One order history per partner: statuses, an appointment, hours and materials; Maasdal's
@@ -113,7 +114,7 @@ def produce_workorders(kafka: KafkaSettings) -> list[Sent]:
 async def _produce(kafka: KafkaSettings, bodies: list[bytes]) -> None:
     topic = kafka.topics.workorders
     await ensure_topics(kafka, [topic])
-    producer = kafka_clients.producer(kafka, "demo-workorders")
+    producer = clients.producer(kafka, "demo-workorders")
     await producer.start()
     try:
         for body in bodies:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
-from contracts import DeadLetter, KafkaRecord, ensure_topics
+from contracts import DeadLetter, KafkaRecord
+from kit.kafka.topics import ensure_topics
 from tests.deadletters.conftest import cli, rows
 from tests.kafka_helpers import read_records
 from tests.router.kit import build, publish_raw, running

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 from connectors.errors import InvalidMessage
 from connectors.translator import DEADLETTER_TOPIC_CONFIG, Translator
-from contracts import CanonicalEvent, OrderAccepted, RawMessage, ensure_topics, event_id
+from contracts import CanonicalEvent, OrderAccepted, RawMessage, event_id
 from contracts.kafka import RAW_TOPIC_CONFIG
+from kit.kafka.topics import ensure_topics
 from tests.deadletters.conftest import cli, rows
 from tests.kafka_helpers import read_records
 from tests.router.kit import publish_raw

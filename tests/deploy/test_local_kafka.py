@@ -10,8 +10,9 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from contracts import KafkaSettings, ensure_topics
+from contracts import KafkaSettings
 from ketenbus.local_kafka import LocalKafka
+from kit.kafka.topics import ensure_topics
 from tests.kafka_helpers import read_records
 
 

@@ -16,13 +16,14 @@ from connectors.channels.webhook import WebhookServer, create_webhook_app, sign
 from connectors.maasdal import SIGNATURE_HEADER
 from connectors.registry import partners
 from connectors.translator import DEADLETTER_TOPIC_CONFIG, Translator
-from contracts import KafkaSettings, ensure_topics
+from contracts import KafkaSettings
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
 from ketenbus.reference_backoffice import BackOfficeServer
+from kit.delivery.retry import RetryPolicy
+from kit.kafka.topics import ensure_topics
 from router.delivery import DeliveryWorker
-from router.retry import RetryPolicy
 from tests.router.kit import API_KEYS
 
 SECRET = "test-secret-maasdal"

@@ -9,10 +9,11 @@ import socket
 import time
 
 from connectors.channels.raw_writer import RawWriter
-from contracts import KafkaSettings, OrderAccepted, ensure_topics
+from contracts import KafkaSettings, OrderAccepted
 from contracts.kafka import RAW_TOPIC_CONFIG
 from ketenbus.local_kafka import LocalKafka
 from ketenbus.reference_backoffice import BackOfficeServer
+from kit.kafka.topics import ensure_topics
 from tests.integration.processes import KetenbusProcess, write_config
 from tests.kafka_helpers import read_records
 from tests.router.kit import API_KEYS, PSEUDONYM_KEY, at, publish, publish_raw, wrap

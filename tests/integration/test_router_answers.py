@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 from contracts import DeadLetterHeader, OrderAccepted, context_of
-from router.breaker import BreakerState
+from kit.delivery.breaker import BreakerState
 from router.delivery import DestinationStopped
 from tests.kafka_helpers import eventually, read_records
 from tests.router.kit import at, build, publish, ref, running, wrap

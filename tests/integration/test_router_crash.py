@@ -15,8 +15,8 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts import AppointmentPlanned, KafkaSettings, OrderAccepted
+from kit.kafka.state import read_compacted
 from router.destinations.onderhoud.status_clock import status_clock_topic
-from router.state import read_compacted
 from tests.integration.processes import KetenbusProcess, write_config
 from tests.integration.test_router_onderhoud import completed, order
 from tests.router.kit import API_KEYS, at, publish, ref, wrap

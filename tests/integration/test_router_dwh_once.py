@@ -14,8 +14,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from contracts import CanonicalEvent, KafkaSettings, OrderAccepted, ensure_topics
-from router.state import read_compacted
+from contracts import CanonicalEvent, KafkaSettings, OrderAccepted
+from kit.kafka.state import read_compacted
+from kit.kafka.topics import ensure_topics
 from tests.integration.conftest import Pipeline
 from tests.kafka_helpers import eventually, read_records
 from tests.router.kit import PSEUDONYM_KEY, at, build, publish, publish_raw, running, wrap

@@ -1,6 +1,6 @@
 """A translator whose transactional id another producer took stops with one clear line.
 
-R5: the shared retry loop (contracts/transactions.py) called ``begin_transaction`` on a
+R5: the shared retry loop (kit/kafka/transactions.py) called ``begin_transaction`` on a
 fenced producer, in aiokafka's fatal state: ``AssertionError: Invalid state transition
 FATAL_ERROR -> IN_TRANSACTION`` and "Future exception was never retrieved". A real
 ``ketenbus translate`` process is fenced by a producer with its transactional id.

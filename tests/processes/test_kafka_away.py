@@ -18,8 +18,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts.kafka import KafkaSettings
-from contracts.kafka_outage import REPORT_EVERY_SECONDS
 from ketenbus.local_kafka import LocalKafka
+from kit.kafka.outage import REPORT_EVERY_SECONDS
 from tests.connectors.outbound.samples import workorder
 from tests.kafka_helpers import read_records
 from tests.processes.helpers import (

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from contracts.kafka import KafkaSettings
-from contracts.kafka_outage import REPORT_EVERY_SECONDS
 from ketenbus.local_kafka import LocalKafka
+from kit.kafka.outage import REPORT_EVERY_SECONDS
 from tests.kafka_helpers import read_records
 from tests.processes.helpers import ketenbus, poll, post_signed, webhook_port, write_config
 

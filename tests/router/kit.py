@@ -11,7 +11,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from contracts import CanonicalEvent, KafkaSettings, OrderFact, ensure_topics, event_id
+from contracts import CanonicalEvent, KafkaSettings, OrderFact, event_id
+from kit.kafka.topics import ensure_topics
 from router.registry import DESTINATIONS, BuildContext, Worker
 
 API_KEYS = {

@@ -16,7 +16,9 @@ from connectors.channels.file_inbox._partner import FileInboxPartner
 from connectors.channels.file_inbox._settings import MIB, FileInboxSettings
 from connectors.channels.file_inbox._sftp import sftp_folder
 from connectors.channels.raw_writer import RawWriter
-from contracts import KafkaSettings, ensure_topics, kafka_clients
+from contracts import KafkaSettings
+from kit.kafka import clients
+from kit.kafka.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ async def ensure_raw_topic(kafka: KafkaSettings, partner_id: str, max_record_byt
     topic = kafka.topics.raw(partner_id)
     wanted = {"max.message.bytes": str(max_record_bytes)}
     await ensure_topics(kafka, [topic], wanted)
-    admin = kafka_clients.admin(kafka)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         (response,) = await admin.describe_configs(

@@ -27,7 +27,7 @@ from connectors.channels.poller.errors import (
     SourceUnavailable,
     SourceUnreachable,
 )
-from router.retry import retry_after
+from kit.delivery.retry import retry_after
 
 __all__ = [
     "CHANNEL",

@@ -31,7 +31,7 @@ from connectors.channels.poller.errors import (
     SourceUnavailable,
     SourceUnreachable,
 )
-from router.retry import retry_after
+from kit.delivery.retry import retry_after
 
 log = logging.getLogger(__name__)
 

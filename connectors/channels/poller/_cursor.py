@@ -25,8 +25,10 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
 from connectors.channels.poller.errors import CursorStoreError, PollerFenced
-from contracts import KafkaSettings, RawMessage, ensure_topics, kafka_clients
+from contracts import KafkaSettings, RawMessage
 from contracts.kafka import RAW_TOPIC_CONFIG
+from kit.kafka import clients
+from kit.kafka.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ class CursorStore:
             await ensure_topics(single, [self.topic], STATE_TOPIC_CONFIG)
         except KafkaError as exc:
             raise CursorStoreError(f"Kafka unreachable ({type(exc).__name__})") from exc
-        producer = kafka_clients.producer(
+        producer = clients.producer(
             self._kafka,
             f"poller-{self.partner}",
             transactional_id=self.transactional_id,
@@ -80,7 +82,7 @@ class CursorStore:
 
     async def load(self) -> str | None:
         """The cursor of the last committed page, or None when the poller never committed."""
-        consumer = kafka_clients.consumer(self._kafka, client=f"poller-{self.partner}-cursor")
+        consumer = clients.consumer(self._kafka, client=f"poller-{self.partner}-cursor")
         partition = TopicPartition(self.topic, 0)
         cursor: str | None = None
         try:

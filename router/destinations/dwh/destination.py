@@ -29,10 +29,10 @@ from aiokafka import TopicPartition
 
 from contracts import AMSTERDAM, KafkaRecord, KafkaSettings
 from contracts.dwh import ORDER_FACT, SIGNAL_COUNT, DwhOrderFact, ce_headers
+from kit.kafka.state import COMPACTED, read_compacted
 from router.destinations.dwh.mapping import count_key, count_record, order_record
 from router.destinations.dwh.pseudonym import Pseudonymiser
 from router.entitlement import Counted, Redacted
-from router.state import COMPACTED, read_compacted
 from router.topic_delivery import Output
 
 

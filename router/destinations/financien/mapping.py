@@ -28,7 +28,7 @@ from typing import Any
 
 from contracts import InvoiceSubmitted, invoice_differences
 from contracts.vera_codes import Btw, FactuurSoort, InkoopfactuurStatus
-from router.errors import Unmappable
+from kit.delivery.errors import Unmappable
 from router.vera_client import VeraCall
 
 CENT = Decimal("0.01")

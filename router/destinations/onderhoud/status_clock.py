@@ -3,7 +3,7 @@ and per fact whether its PATCH carried its status.
 
 A late, older status fact must not move an order back (a late ACC after TGE leaves
 TEC), and that must hold after the router restarts. The clock lives in memory and
-in a compacted Kafka topic keyed by order number (``router.state``):
+in a compacted Kafka topic keyed by order number (``kit.kafka.state``):
 
 * it is written *after* the PATCH succeeded, and acknowledged by the broker
   *before* the delivery worker may commit the fact's offset (``flush``, called by
@@ -36,9 +36,11 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 
-from contracts import KafkaSettings, ensure_topics, kafka_clients
-from contracts.kafka_ready import wait_until_usable
-from router.state import COMPACTED, read_compacted
+from contracts import KafkaSettings
+from kit.kafka import clients
+from kit.kafka.ready import wait_until_usable
+from kit.kafka.state import COMPACTED, read_compacted
+from kit.kafka.topics import ensure_topics
 
 
 def status_clock_topic(kafka: KafkaSettings) -> str:
@@ -93,7 +95,7 @@ class StatusClock:
     async def start(self) -> None:
         await ensure_topics(self._kafka, [self.topic], COMPACTED)
         await wait_until_usable(self._kafka, [self.topic])  # read back at the assignment
-        self._producer = kafka_clients.producer(self._kafka, "onderhoud-status-clock")
+        self._producer = clients.producer(self._kafka, "onderhoud-status-clock")
         await self._producer.start()
 
     async def load(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 from connectors.outbound import workorder_event
 from contracts import CanonicalEvent
 from ketenbus.partner_simulators import PartnerSimulators
-from router.retry import RetryPolicy
+from kit.delivery.retry import RetryPolicy
 from tests.connectors.outbound.samples import PARTNERS, workorder
 
 FAST = RetryPolicy(max_attempts=4, first_wait=0.02, max_wait=0.1, max_elapsed=10)

@@ -17,7 +17,7 @@ from connectors.heuvelland.outbound import (
 from connectors.heuvelland.settings import HeuvellandSettings
 from connectors.outbound import Unencodable
 from contracts import TenantContact
-from router.errors import DestinationUnavailable
+from kit.delivery.errors import DestinationUnavailable
 from tests.connectors.outbound.conftest import FAST, sample_event
 
 EVENT = sample_event("WL-2026-004801")

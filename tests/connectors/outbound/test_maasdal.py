@@ -9,7 +9,7 @@ import pytest
 from connectors.maasdal import MaasdalSettings, build_outbound
 from connectors.maasdal.outbound import MaasdalOutbound, encode
 from ketenbus.partner_simulators import PartnerSimulators
-from router.errors import (
+from kit.delivery.errors import (
     CredentialFault,
     DestinationTimeout,
     DestinationUnavailable,

@@ -21,7 +21,7 @@ from ketenbus import services
 from ketenbus.config import KetenbusSettings
 from ketenbus.partner_simulators import PartnerSimulators
 from ketenbus.reference_backoffice import BackOfficeServer
-from router.retry import RetryPolicy
+from kit.delivery.retry import RetryPolicy
 from tests.connectors.roerdal.conftest import FAST, serve_shared_pages
 from tests.samples import partner_sample
 

@@ -20,7 +20,7 @@ from contracts import CanonicalEvent, DeadLetterHeader, KafkaSettings, context_o
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
 from ketenbus.reference_backoffice import BackOfficeServer
-from router.retry import RetryPolicy
+from kit.delivery.retry import RetryPolicy
 from tests.connectors.channels.file_inbox.test_inbox import Crash, CrashingFolder
 from tests.kafka_helpers import eventually, read_records
 from tests.samples import partner_sample, samples_dir

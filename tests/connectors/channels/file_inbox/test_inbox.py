@@ -29,8 +29,9 @@ from connectors.channels.file_inbox import (
 )
 from connectors.heuvelland import INBOX as HEUVELLAND
 from connectors.heuvelland import translate
-from contracts import KafkaSettings, RawMessage, ensure_topics
+from contracts import KafkaSettings, RawMessage
 from contracts.kafka import RAW_TOPIC_CONFIG
+from kit.kafka.topics import ensure_topics
 from tests.connectors.channels.conftest import closed_port, read_all
 from tests.samples import partner_sample
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from contracts import InvoiceLine, VatTotal
+from kit.delivery.errors import Unmappable
 from router.destinations.financien import to_vera
-from router.errors import Unmappable
 from tests.router.samples import ORDER, invoice, reverse_charge_invoice
 
 

@@ -25,7 +25,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from contracts.settings import SettingsModel
-from router.errors import PassingFault
+from kit.delivery.errors import PassingFault
 
 
 class RetryPolicy(SettingsModel):

@@ -13,7 +13,8 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from contracts import KafkaSettings, kafka_clients
+from contracts import KafkaSettings
+from kit.kafka import clients
 
 COMPACTED = {"cleanup.policy": "compact"}
 """Topic configuration of a state topic."""
@@ -72,7 +73,7 @@ async def read_to_end(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[b
 
 def end_reader(kafka: KafkaSettings, purpose: str) -> AIOKafkaConsumer:
     """A group-less ``read_committed`` consumer for reading topics to a known end."""
-    return kafka_clients.consumer(
+    return clients.consumer(
         kafka,
         client=f"{purpose}-{uuid.uuid4().hex[:8]}",
         group_id=None,
@@ -86,7 +87,7 @@ def end_reader(kafka: KafkaSettings, purpose: str) -> AIOKafkaConsumer:
 
 async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[int]:
     """The partition numbers of ``topic`` from the broker (none if it does not exist)."""
-    admin = kafka_clients.admin(kafka)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         if topic not in set(await admin.list_topics()):

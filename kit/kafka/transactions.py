@@ -22,8 +22,8 @@ from aiokafka.errors import (
     TransactionalIdAuthorizationFailed,
 )
 
-from contracts import kafka_clients
 from contracts.kafka import KafkaSettings
+from kit.kafka import clients
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def committed_reader(
     """A group consumer that sees committed transactions only, starts at the earliest
     offset and never commits by itself: the offsets go with the transaction (or, for
     a worker that commits after delivering, with its own commit)."""
-    return kafka_clients.consumer(
+    return clients.consumer(
         kafka, *topics, client=client, group_id=group_id, auto_offset_reset="earliest"
     )
 

@@ -1,4 +1,4 @@
-"""An HTTP call's answers and httpx's exceptions, as ``router.errors`` (at the edge).
+"""An HTTP call's answers and httpx's exceptions, as ``kit.delivery.errors`` (at the edge).
 
 The corporation's VERA systems (``router.vera_client``) and the partners' APIs
 (``connectors.outbound``) answer alike, so both use this one reading: 401/403
@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from router.errors import (
+from kit.delivery.errors import (
     Conflict,
     CredentialFault,
     DestinationTimeout,
@@ -21,7 +21,7 @@ from router.errors import (
     RateLimited,
     Rejected,
 )
-from router.retry import retry_after
+from kit.delivery.retry import retry_after
 
 RESPONSE_EXCERPT = 2000
 """How much of an error answer is kept for the dead letter."""

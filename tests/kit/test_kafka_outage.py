@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from contracts.kafka_outage import AiokafkaNoise, KafkaOutage
+from kit.kafka.outage import AiokafkaNoise, KafkaOutage
 
 
 class Clock:
@@ -23,7 +23,7 @@ class Clock:
 def test_an_outage_is_one_line_at_its_start_one_a_minute_and_one_at_its_end(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="contracts.kafka_outage")
+    caplog.set_level(logging.INFO, logger="kit.kafka.outage")
     clock = Clock()
     outage = KafkaOutage("127.0.0.1:1", report_every=60, clock=clock)
     outage.reached()  # no outage: nothing to say

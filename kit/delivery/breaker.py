@@ -15,7 +15,7 @@ While it is not closed the delivery worker pauses the destination's consumption
 fact is dead-lettered for the system being down. The probe is a real fact with its
 own Referentienummer, so it is safe to send any number of times.
 
-"System down" is :attr:`router.errors.PassingFault.system_down`: 502/503/504,
+"System down" is :attr:`kit.delivery.errors.PassingFault.system_down`: 502/503/504,
 time-outs and refused connections. A 429 is the system asking us to slow down: it
 does not count, but it keeps a half-open breaker open. Any other answer (2xx, 4xx,
 a 500) shows the system is there.
@@ -33,7 +33,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from contracts.settings import SettingsModel
-from router.errors import PassingFault
+from kit.delivery.errors import PassingFault
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Every producer, consumer and admin client is built here, so what each of them needs
 from the configuration (the cluster's address, a client id that names the stage, and
 later the TLS and SASL options) is set once, and a test keeps it so
-(``tests/contracts/test_kafka_clients.py``). The callers pass only what is their own:
+(``tests/kit/test_kafka_clients.py``). The callers pass only what is their own:
 a transactional id, a group, record size limits, fetch tuning.
 """
 

@@ -13,7 +13,7 @@
     │   └── Unmappable               no valid call can be made (checked before any call)
     └── CredentialFault              401/403: stop the destination loudly; not a message problem
 
-``PassingFault.system_down`` is what the circuit breaker (``router.breaker``) counts:
+``PassingFault.system_down`` is what the circuit breaker (``kit.delivery.breaker``) counts:
 a maintenance window answers 503 to everything, and waiting for it must not spend
 every fact's retry budget nor fill the dead letters.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router.offsets import PartitionOffsets
+from kit.delivery.offsets import PartitionOffsets
 
 
 def test_commits_only_past_finished_records() -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, for_code
 
-from contracts import kafka_clients
+from kit.kafka import clients
 
 if TYPE_CHECKING:
     from contracts.kafka import KafkaSettings
@@ -48,7 +48,7 @@ async def wait_until_usable(
     transactional id's) coordinator is known, or after ``within`` seconds with one
     warning (the clients then wait and retry on their own, as they always do)."""
     deadline = time.monotonic() + within
-    admin = kafka_clients.admin(kafka)
+    admin = clients.admin(kafka)
     await admin.start()
     try:
         waiting = "topics " + ", ".join(sorted(topics))

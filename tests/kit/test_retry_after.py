@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from router.retry import retry_after
+from kit.delivery.retry import retry_after
 
 
 def answer(value: str | None) -> httpx.Response:

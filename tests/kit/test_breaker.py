@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from router.breaker import BreakerSettings, BreakerState, CircuitBreaker
-from router.errors import DestinationUnavailable, RateLimited, Rejected
+from kit.delivery.breaker import BreakerSettings, BreakerState, CircuitBreaker
+from kit.delivery.errors import DestinationUnavailable, RateLimited, Rejected
 
 SETTINGS = BreakerSettings(
     failure_threshold=3, probe_interval_seconds=10, max_probe_interval_seconds=25

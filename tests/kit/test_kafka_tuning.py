@@ -8,13 +8,14 @@ import sys
 
 from aiokafka.producer import sender
 
-from contracts import KafkaSettings, kafka_clients
-from contracts.kafka_clients import TRANSACTION_RETRY_SECONDS
+from contracts import KafkaSettings
+from kit.kafka import clients
+from kit.kafka.clients import TRANSACTION_RETRY_SECONDS
 
 
 async def test_a_transaction_retries_after_two_milliseconds_not_twenty() -> None:
     sender.BACKOFF_OVERRIDE = 0.02  # aiokafka's own value
-    kafka_clients.producer(KafkaSettings(), "translator", transactional_id="t-0")
+    clients.producer(KafkaSettings(), "translator", transactional_id="t-0")
     assert sender.BACKOFF_OVERRIDE == TRANSACTION_RETRY_SECONDS == 0.002
 
 

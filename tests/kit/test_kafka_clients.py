@@ -1,4 +1,4 @@
-"""Every Kafka client of ketenbus is made in one place (contracts/kafka_clients.py).
+"""Every Kafka client of ketenbus is made in one place (kit/kafka/clients.py).
 
 What every client needs from the configuration (the cluster, a client id naming the
 stage, later TLS and SASL) is set there once; a module that built its own client would
@@ -11,12 +11,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from contracts import KafkaSettings, kafka_clients
+from contracts import KafkaSettings
+from kit.kafka import clients
 
 REPO = Path(__file__).resolve().parents[2]
-PRODUCT = ("contracts", "connectors", "router", "ketenbus")
+PRODUCT = ("contracts", "kit", "connectors", "router", "ketenbus")
 CLIENTS = {"AIOKafkaProducer", "AIOKafkaConsumer", "AIOKafkaAdminClient"}
-FACTORY = REPO / "contracts" / "kafka_clients.py"
+FACTORY = REPO / "kit" / "kafka" / "clients.py"
 
 
 def _constructions(path: Path) -> list[tuple[int, str]]:
@@ -53,9 +54,9 @@ KAFKA = KafkaSettings(bootstrap_servers="kafka-1:9092,kafka-2:9092", client_id="
 
 
 async def test_every_client_gets_the_cluster_and_a_client_id_naming_its_stage() -> None:
-    producer = kafka_clients.producer(KAFKA, "translator", transactional_id="kb-translator-0")
-    consumer = kafka_clients.consumer(KAFKA, "t", client="router-onderhoud", group_id="g")
-    admin = kafka_clients.admin(KAFKA)
+    producer = clients.producer(KAFKA, "translator", transactional_id="kb-translator-0")
+    consumer = clients.consumer(KAFKA, "t", client="router-onderhoud", group_id="g")
+    admin = clients.admin(KAFKA)
     assert producer.client._bootstrap_servers == "kafka-1:9092,kafka-2:9092"
     assert producer.client._client_id == "kb-translator"
     assert producer._txn_manager.transactional_id == "kb-translator-0"

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiokafka.errors import KafkaTimeoutError, ProducerFenced
 
-from contracts.transactions import Fenced, run_batches
+from kit.kafka.transactions import Fenced, run_batches
 
 
 async def test_an_aborted_batch_is_read_again_and_a_fence_stops_the_loop() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from aiokafka import ConsumerRecord
 
 from contracts import CanonicalEvent, DeadLetter, KafkaRecord
-from router.errors import Rejected
+from kit.delivery.errors import Rejected
 
 
 def dead_letter(

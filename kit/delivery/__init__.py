@@ -1,0 +1,1 @@
+"""The delivery kit shared by the router and the outbound side."""

@@ -1,0 +1,1 @@
+"""The Kafka floor: clients, topics, outages, readiness, transactions, state."""
