@@ -72,7 +72,7 @@ def _finished(worker: DeliveryWorker) -> int:
     """Facts the worker is done with, whatever the outcome (its own counters)."""
     stats = worker.stats
     return sum(
-        getattr(stats, name, 0) for name in ("delivered", "skipped", "withheld", "dead_lettered")
+        stats.outcomes[name] for name in ("delivered", "skipped", "withheld", "dead_lettered")
     )
 
 
@@ -89,12 +89,12 @@ async def _worker_run(
     worker, _ = _worker(kafka, sink_port)
     result = await measure(
         worker.run,
-        lambda: (_finished(worker), worker.stats.delivered),
+        lambda: (_finished(worker), worker.stats.outcomes["delivered"]),
         count,
         on_start=on_start,
     )
-    if worker.stats.dead_lettered:
-        raise RuntimeError(f"delivery: {worker.stats.dead_lettered} dead letters")
+    if worker.stats.outcomes["dead_lettered"]:
+        raise RuntimeError(f"delivery: {worker.stats.outcomes['dead_lettered']} dead letters")
     return result
 
 

@@ -197,13 +197,13 @@ async def translate(
     translator = Translator(kafka, {partner_id: partners()[partner_id].inbound})
     result = await measure(
         translator.run,
-        lambda: (translator.stats.records, translator.stats.events),
+        lambda: (translator.stats.records, translator.stats.outputs["event"]),
         total,
         advance=advance,
         on_start=on_start,
     )
-    if translator.stats.dead_letters:
-        raise RuntimeError(f"{partner_id}: {translator.stats.dead_letters} dead letters")
+    if translator.stats.outputs["dead_letter"]:
+        raise RuntimeError(f"{partner_id}: {translator.stats.outputs['dead_letter']} dead letters")
     return result
 
 

@@ -71,7 +71,8 @@ def _settings(process: str) -> KetenbusSettings:
 def _run_until_signalled(
     process: str, service: Callable[[KetenbusSettings, asyncio.Event], Awaitable[None]]
 ) -> None:
-    from kit.kafka.transactions import Fenced, quiet_fatal_futures
+    from kit.engine.stage import StageStopped
+    from kit.kafka.transactions import quiet_fatal_futures
 
     settings = _settings(process)
 
@@ -85,12 +86,15 @@ def _run_until_signalled(
 
     try:
         asyncio.run(runner())
-    except (Fenced, ExceptionGroup) as exc:
+    except (StageStopped, ExceptionGroup) as exc:
         # A process that cannot go on says so in one line, without a traceback.
-        fenced, rest = (exc, None) if isinstance(exc, Fenced) else exc.split(Fenced)
-        if fenced is None or rest is not None:
+        stopped: BaseException | None = exc
+        rest = None
+        if isinstance(exc, ExceptionGroup):
+            stopped, rest = exc.split(StageStopped)
+        if stopped is None or rest is not None:
             raise
-        for reason in _leaves(fenced):
+        for reason in _leaves(stopped):
             logging.getLogger("ketenbus").critical("%s", reason)
         raise typer.Exit(1) from None
 

@@ -26,7 +26,7 @@ from kit.delivery.errors import (
     Unmappable,
 )
 from kit.delivery.retry import RetryPolicy
-from router.delivery import DeliveryStats, DeliveryWorker, DestinationStopped
+from router.delivery import DeliveryWorker, DestinationStopped
 from router.destination import DeadLettered, Delivered, Destination, Outcome, Skipped, Withheld
 from router.entitlement import (
     ConfigurationError,
@@ -55,7 +55,6 @@ __all__ = [
     "DeadLettered",
     "Delivered",
     "DeliveryError",
-    "DeliveryStats",
     "DeliveryWorker",
     "Destination",
     "DestinationPlugin",

@@ -1,46 +1,31 @@
 """What a destination is: a tiny interface, wrapped from the outside.
 
-A destination maps and delivers one canonical event, once. Routing, entitlement,
-retries, the circuit breaker, per-order ordering, dead letters and offset commits
-are the delivery worker's (``router.delivery``), the same for every destination, the
-way an engine wraps a plugin. A destination only ever sees the entitled *view* of a
-fact (``router.entitlement``).
+A destination maps and delivers one canonical event, once. Routing and entitlement
+are the delivery worker's (``router.delivery``); retries, the circuit breaker,
+per-order ordering, dead letters and offset commits are the delivery engine's
+(``kit.engine.lanes``), the same for every destination and every partner's outbound,
+the way an engine wraps a plugin. A destination only ever sees the entitled *view*
+of a fact (``router.entitlement``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from contracts import FACT_TYPES, CanonicalEvent, Topics
+from kit.engine.outcomes import DeadLettered, Delivered, Outcome, Skipped, Withheld
 
-
-@dataclass(frozen=True)
-class Delivered:
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """Deliberately not delivered: not routed here, or nothing to say to this system."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Withheld:
-    """Not entitled: never sent, committed, and reported (``stats.withheld``, a warning)."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class DeadLettered:
-    reason: str
-
-
-Outcome = Delivered | Skipped | Withheld | DeadLettered
+__all__ = [
+    "DeadLettered",
+    "Delivered",
+    "Destination",
+    "KeepsNoState",
+    "Outcome",
+    "Skipped",
+    "Withheld",
+    "source_topics",
+]
 
 
 class Destination(Protocol):

@@ -9,7 +9,7 @@ Decided from the contract alone, never from per-destination field lists:
   calendar month and code fields, nothing that points at an order or a person (the
   data warehouse's social signals). Any other fact is *withheld*: never sent,
   committed, and reported (a warning naming event id and fact type, and
-  ``stats.withheld``).
+  ``stats.outcomes["withheld"]``).
 * **Field markings** (``contracts.Personal``, ``SpecialCategory``, free text): the
   destination sees the fact with every field marked above its ``classification``
   removed (``contracts.redact``), and every free-text field removed too when

@@ -1,9 +1,9 @@
 """The folder layout is the architecture: each layer imports only the layers below it.
 
-    contracts          the pure contract (no Kafka client)
-    kit                the Kafka floor and the delivery kit, on the contract
-    connectors, router the stages: siblings, each on kit and contracts
-    ketenbus           the program: configuration, processes, operations
+contracts          the pure contract (no Kafka client)
+kit                the Kafka floor and the delivery kit, on the contract
+connectors, router the stages: siblings, each on kit and contracts
+ketenbus           the program: configuration, processes, operations
 """
 
 from __future__ import annotations

@@ -9,10 +9,9 @@ A partner takes orders by exporting an outbound builder in its plugin
 docs/outbound.md.
 """
 
-from connectors.outbound.assigner import STAGE, Assigner, AssignerStats
+from connectors.outbound.assigner import STAGE, Assigner
 from connectors.outbound.channel import PartnerOutbound, Unencodable
 from connectors.outbound.worker import (
-    OutboundStats,
     OutboundStopped,
     OutboundWorker,
     deadletter_stage,
@@ -24,8 +23,6 @@ __all__ = [
     "SOURCE",
     "STAGE",
     "Assigner",
-    "AssignerStats",
-    "OutboundStats",
     "OutboundStopped",
     "OutboundWorker",
     "PartnerOutbound",

@@ -76,7 +76,7 @@ def _outputs(case: dict[str, Any]) -> list[dict[str, Any]]:
             "value": output.record.value.decode(),
             "headers": [[name, value.decode()] for name, value in output.record.headers],
         }
-        for output in translator._translate(_consumer_record(_raw(case), offset=7))
+        for output in translator.translate(_consumer_record(_raw(case), offset=7)).outputs
     ]
 
 

@@ -60,7 +60,7 @@ def accepted(message_id: str) -> CanonicalEvent:
 
 def translate_with(result: Translation) -> list:
     translator = Translator(KAFKA, {"batchy": lambda raw: result})
-    return translator._translate(record())
+    return translator.translate(record()).outputs
 
 
 def test_good_parts_become_events_and_each_bad_part_its_own_dead_letter() -> None:
@@ -94,7 +94,7 @@ def test_good_parts_become_events_and_each_bad_part_its_own_dead_letter() -> Non
 
 def test_a_plain_list_is_still_a_translation_without_failures() -> None:
     translator = Translator(KAFKA, {"batchy": lambda raw: [accepted("B-1")]})
-    (output,) = translator._translate(record())
+    (output,) = translator.translate(record()).outputs
     assert output.topic == KAFKA.topics.orders
 
 

@@ -15,7 +15,7 @@ from aiokafka import ConsumerRecord
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts import DeadLetterHeader, KafkaSettings, context_of
-from tests.connectors.test_translator_transactions import message
+from tests.maasdal_stream import message
 
 KAFKA = KafkaSettings(topic_prefix="unit.")
 
@@ -41,7 +41,7 @@ def test_an_event_that_cannot_be_written_is_a_dead_letter_with_the_original() ->
     body = message(7).body.replace(b"Opdracht geaccepteerd", b"Opdracht \\ud800 geaccepteerd")
     translator = Translator(KAFKA, {"maasdal": partners()["maasdal"].inbound})
 
-    (output,) = translator._translate(consumed(body))
+    (output,) = translator.translate(consumed(body)).outputs
 
     assert output.topic == KAFKA.topics.deadletter("translate")
     assert output.record.value == body
@@ -54,6 +54,6 @@ def test_an_event_that_cannot_be_written_is_a_dead_letter_with_the_original() ->
 def test_the_same_message_without_the_surrogate_is_an_event() -> None:
     translator = Translator(KAFKA, {"maasdal": partners()["maasdal"].inbound})
 
-    (output,) = translator._translate(consumed(message(7).body))
+    (output,) = translator.translate(consumed(message(7).body)).outputs
 
     assert output.topic == KAFKA.topics.orders

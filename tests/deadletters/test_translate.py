@@ -77,6 +77,6 @@ async def test_a_translate_dead_letter_goes_back_on_the_raw_topic_byte_for_byte(
     assert (again.key, again.value) == (first.key, first.value) == (b"WL-2026-000007", BODY)
     assert list(again.headers) == list(first.headers) == list(original.headers)
     assert dict(fact.headers)["ce_id"] == event_id("batchy", "M-1", 0).encode()
-    assert translator.stats.dead_letters == 1  # the replay translated cleanly
+    assert translator.stats.outputs["dead_letter"] == 1  # the replay translated cleanly
     assert parked.value == BODY
     assert await rows(kafka) == []

@@ -128,8 +128,8 @@ async def test_the_interface_samples_reach_the_maintenance_system_as_the_mapping
     )
     event = CanonicalEvent.from_kafka(signal.value, tuple(signal.headers))
     assert event.fact_type == "order.social-signal-raised"
-    await eventually(lambda: pipeline.worker.stats.delivered == 5, what="5 deliveries")
-    assert pipeline.worker.stats.skipped == 0
+    await eventually(lambda: pipeline.worker.stats.outcomes["delivered"] == 5, what="5 deliveries")
+    assert pipeline.worker.stats.outcomes["skipped"] == 0
     assert all(
         "Bewoonster" not in json.dumps(c.body, default=str) for c in backoffice.state.calls()
     )
@@ -161,7 +161,7 @@ async def test_a_503_is_retried_with_the_same_reference_and_then_delivered(
     calls = backoffice.state.calls("onderhoud")
     assert [c.status for c in calls] == [503, 503, 200]
     assert {c.referentienummer for c in calls} == {ref("MD-20261126-000101")}
-    assert pipeline.worker.stats.dead_lettered == 0
+    assert pipeline.worker.stats.outcomes["dead_lettered"] == 0
 
 
 async def test_a_400_goes_to_the_dead_letters_at_once_and_holds_nothing_back(

@@ -48,7 +48,7 @@ async def test_400_404_409_422_go_to_the_dead_letters_at_once_with_the_answer(
         assert f"antwoord {status}" in letter[DeadLetterHeader.RESPONSE]
         assert calls_of(backoffice, f"A-{number}") == [status]  # not retried
     assert calls_of(backoffice, "A-5") == [200]
-    assert (worker.stats.dead_lettered, worker.stats.delivered) == (4, 1)
+    assert (worker.stats.outcomes["dead_lettered"], worker.stats.outcomes["delivered"]) == (4, 1)
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -59,7 +59,7 @@ async def test_a_credential_answer_stops_the_destination_loudly(kafka, backoffic
     with pytest.raises(DestinationStopped, match=f"answered {status}"):
         await asyncio.wait_for(worker.run(asyncio.Event()), 10)
     assert calls_of(backoffice, "C-1") == [status]
-    assert worker.stats.dead_lettered == 0
+    assert worker.stats.outcomes["dead_lettered"] == 0
 
     # Not a message problem: once the key is right again the same fact goes, same reference.
     restarted = build("onderhoud", kafka, backoffice)
@@ -112,7 +112,9 @@ async def test_a_time_out_is_retried_and_the_corporation_does_it_once(kafka, bac
     await publish(kafka, accepted(1, "T-1"))
     worker = build("onderhoud", kafka, backoffice, timeout_seconds=0.3)
     async with running(worker):
-        await eventually(lambda: worker.stats.delivered == 1, what="delivered after a time-out")
+        await eventually(
+            lambda: worker.stats.outcomes["delivered"] == 1, what="delivered after a time-out"
+        )
         await eventually(lambda: len(backoffice.state.calls()) == 2, what="both calls answered")
     assert worker.stats.attempts == 2
     calls = backoffice.state.calls()
@@ -130,7 +132,8 @@ async def test_a_maintenance_window_pauses_the_destination_and_fills_no_dead_let
     worker = build("onderhoud", kafka, backoffice)
     async with running(worker):
         await eventually(lambda: worker.breaker.state is not BreakerState.CLOSED, what="open")
-        await eventually(lambda: worker.consumer.paused() == worker.consumer.assignment(),
+        consumer = worker.engine.consumer
+        await eventually(lambda: consumer.paused() == consumer.assignment(),
                          what="every partition paused")  # fmt: skip
         await publish(kafka, accepted(1, "M-3", 5), accepted(3, "M-4", 5), partition=0)
         before_probing = len(backoffice.state.calls())
@@ -139,14 +142,14 @@ async def test_a_maintenance_window_pauses_the_destination_and_fills_no_dead_let
         )
         backoffice.state.clear_faults()  # the maintenance is over
         received = await backoffice.wait_for_received(4, system="onderhoud", timeout=10)
-        await eventually(lambda: worker.stats.delivered == 4, what="4 delivered")
+        await eventually(lambda: worker.stats.outcomes["delivered"] == 4, what="4 delivered")
 
     window = [c for c in backoffice.state.calls() if c.fault]
     assert {c.status for c in window} == {503}
     assert {c.referentienummer for c in window} <= {ref("M-1"), ref("M-2")}  # M-3/4: paused
     order_1 = [r.referentienummer for r in received if r.path.endswith("000001")]
     assert order_1 == [ref("M-1"), ref("M-3")]  # in order once the system is back
-    assert worker.stats.dead_lettered == 0
+    assert worker.stats.outcomes["dead_lettered"] == 0
     assert await read_records(kafka, kafka.topics.deadletter("onderhoud"), 0) == []
     assert worker.breaker.opened == 1
     # Probing, not hammering: once every partition is paused, one probe at a time, at
@@ -163,11 +166,15 @@ async def test_a_restart_in_the_middle_of_a_retry_delivers_once(kafka, backoffic
     first = build("onderhoud", kafka, backoffice)
     async with running(first):
         await eventually(lambda: calls_of(backoffice, "X-1") == [503], what="first attempt")
-    assert first.stats.delivered == 0  # stopped while waiting to retry: nothing committed
+    assert (
+        first.stats.outcomes["delivered"] == 0
+    )  # stopped while waiting to retry: nothing committed
 
     second = build("onderhoud", kafka, backoffice)
     async with running(second):
         await backoffice.wait_for_received(1, system="onderhoud")
-        await eventually(lambda: second.stats.delivered == 1, what="delivered after restart")
+        await eventually(
+            lambda: second.stats.outcomes["delivered"] == 1, what="delivered after restart"
+        )
     assert calls_of(backoffice, "X-1") == [503, 200]
     assert len(backoffice.state.received()) == 1

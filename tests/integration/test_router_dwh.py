@@ -38,7 +38,9 @@ async def test_every_order_fact_pseudonymised_and_signals_only_counted(kafka) ->
     await publish(kafka, *signals, partition=0)
     worker = build("dwh", kafka)
     async with running(worker):
-        await eventually(lambda: worker.stats.delivered == len(facts) + 3, what="all handled")
+        await eventually(
+            lambda: worker.stats.outcomes["delivered"] == len(facts) + 3, what="all handled"
+        )
 
     records = await read_records(kafka, kafka.topics.dwh, len(facts))
     assert sorted(json.loads(r.value)["id"] for r in records) == sorted(f.id for f in facts)
@@ -70,7 +72,7 @@ async def test_counts_are_exact_through_an_aborted_transaction_and_a_restart(
     await publish(kafka, signal(1, november, at(0)), signal(2, november, at(1)), partition=0)
     first = build("dwh", kafka)
     async with running(first):
-        await eventually(lambda: first.stats.delivered == 2, what="two signals counted")
+        await eventually(lambda: first.stats.outcomes["delivered"] == 2, what="two signals counted")
 
     # The restarted router's first transaction fails after writing its counts: aborted.
     real = AIOKafkaProducer.send_offsets_to_transaction
@@ -86,7 +88,9 @@ async def test_counts_are_exact_through_an_aborted_transaction_and_a_restart(
     await publish(kafka, signal(3, november, at(2)), signal(4, november, at(3)), partition=0)
     second = build("dwh", kafka)
     async with running(second):
-        await eventually(lambda: second.stats.delivered == 2, within=10, what="counted again")
+        await eventually(
+            lambda: second.stats.outcomes["delivered"] == 2, within=10, what="counted again"
+        )
     assert second.stats.aborted_batches == 1
 
     committed = await read_records(kafka, kafka.topics.dwh_signal_counts, 4)

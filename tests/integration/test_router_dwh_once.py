@@ -57,12 +57,16 @@ async def test_a_resent_message_a_second_translation_and_a_replay_are_in_the_war
 
     first = build("dwh", kafka)
     async with running(first):
-        await eventually(lambda: first.stats.delivered == 3, what="three canonical records")
+        await eventually(
+            lambda: first.stats.outcomes["delivered"] == 3, what="three canonical records"
+        )
         # The raw topic translated again (a fixed translator reading from the start)
         # and ops replaying both events to the warehouse only: the same ids again.
         await publish(kafka, acc, ond)
         await publish(kafka, acc, ond, topic=kafka.topics.replay("dwh"))
-        await eventually(lambda: first.stats.delivered == 7, what="seven canonical records")
+        await eventually(
+            lambda: first.stats.outcomes["delivered"] == 7, what="seven canonical records"
+        )
     assert ids_in(await read_records(kafka, kafka.topics.dwh, 2)) == {acc.id: 1, ond.id: 1}
     assert first.destination.duplicates == 5  # type: ignore[attr-defined]
 
@@ -77,7 +81,9 @@ async def test_a_resent_message_a_second_translation_and_a_replay_are_in_the_war
     await publish(kafka, later)
     second = build("dwh", kafka)
     async with running(second):
-        await eventually(lambda: second.stats.delivered == 3, what="the restart's records")
+        await eventually(
+            lambda: second.stats.outcomes["delivered"] == 3, what="the restart's records"
+        )
     assert second.destination.written >= {acc.id, ond.id, later.id}  # type: ignore[attr-defined]
     assert second.destination.duplicates == 2  # type: ignore[attr-defined]
     assert ids_in(await read_records(kafka, kafka.topics.dwh, 3)) == {
@@ -105,9 +111,11 @@ async def test_an_aborted_transaction_neither_loses_nor_doubles_a_record(
     monkeypatch.setattr(AIOKafkaProducer, "send_offsets_to_transaction", fail_once)
     worker = build("dwh", kafka)
     async with running(worker):
-        await eventually(lambda: worker.stats.delivered == 3, within=10, what="after the abort")
+        await eventually(
+            lambda: worker.stats.outcomes["delivered"] == 3, within=10, what="after the abort"
+        )
         await publish(kafka, two, partition=0)
-        await eventually(lambda: worker.stats.delivered == 4, what="the second two")
+        await eventually(lambda: worker.stats.outcomes["delivered"] == 4, what="the second two")
     assert worker.stats.aborted_batches == 1
     assert ids_in(await read_records(kafka, kafka.topics.dwh, 2)) == {one.id: 1, two.id: 1}
     written = await read_records(kafka, kafka.topics.dwh_written, 2)
@@ -125,12 +133,14 @@ async def test_a_replay_is_checked_against_what_another_instance_wrote_since(
     worker = build("dwh", kafka)
     async with running(worker):
         await publish(kafka, other)
-        await eventually(lambda: worker.stats.delivered == 1, what="ids loaded, one written")
+        await eventually(
+            lambda: worker.stats.outcomes["delivered"] == 1, what="ids loaded, one written"
+        )
         # Another instance's committed write of ``fact``: its id on the state topic.
         await publish_raw(kafka, kafka.topics.dwh_written, fact.id.encode(),
                           b'{"occurred_at": "2026-11-26T08:00:00Z"}', [])  # fmt: skip
         await publish(kafka, fact, topic=kafka.topics.replay("dwh"))
-        await eventually(lambda: worker.stats.delivered == 2, what="the replay handled")
+        await eventually(lambda: worker.stats.outcomes["delivered"] == 2, what="the replay handled")
     assert ids_in(await read_records(kafka, kafka.topics.dwh, 1)) == {other.id: 1}
     assert worker.destination.duplicates == 1  # type: ignore[attr-defined]
 

@@ -103,7 +103,7 @@ async def test_a_signal_routed_by_mistake_is_withheld_and_reported(
     await publish(kafka, signal, wrap(fact, "NEXT-1"))
     async with running(worker):
         await backoffice.wait_for_received(1, system=destination)
-        await eventually(lambda: worker.stats.withheld == 1, what="the signal withheld")
+        await eventually(lambda: worker.stats.outcomes["withheld"] == 1, what="the signal withheld")
 
     assert [c.referentienummer for c in backoffice.state.calls()] == [ref("NEXT-1")]
     assert f"event {signal.id} (order.social-signal-raised): purpose social-care" in caplog.text
@@ -122,7 +122,9 @@ async def test_relaties_withholds_a_mis_tagged_order_fact(kafka, backoffice) -> 
     await publish(kafka, wrap(SIGNAL, "SIG-1"))
     async with running(worker):
         await backoffice.wait_for_received(1, system="relaties")
-        await eventually(lambda: worker.stats.withheld == 1, what="the order fact withheld")
+        await eventually(
+            lambda: worker.stats.outcomes["withheld"] == 1, what="the order fact withheld"
+        )
     assert [c.referentienummer for c in backoffice.state.calls()] == [ref("SIG-1")]
 
 
@@ -137,8 +139,10 @@ async def test_the_warehouse_never_gets_a_signal_as_an_order_record(kafka) -> No
     await publish(kafka, wrap(OrderAccepted(order_number="WL-2026-000003", occurred_at=at(2)), "A"))
     worker = build("dwh", kafka)
     async with running(worker):
-        await eventually(lambda: worker.stats.withheld == 2, what="both withheld")
-        await eventually(lambda: worker.stats.delivered == 1, what="the order fact delivered")
+        await eventually(lambda: worker.stats.outcomes["withheld"] == 2, what="both withheld")
+        await eventually(
+            lambda: worker.stats.outcomes["delivered"] == 1, what="the order fact delivered"
+        )
     (only,) = await read_records(kafka, kafka.topics.dwh, 1)
     assert json.loads(only.value)["type"] == "order.accepted"
     assert await read_records(kafka, kafka.topics.dwh_signal_counts, 0) == []

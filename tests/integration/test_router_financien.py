@@ -21,7 +21,9 @@ async def test_invoices_reach_finance_exactly_as_mapped(kafka, backoffice) -> No
     await publish(kafka, events[0], other, events[1])
     async with running(worker):
         received = await backoffice.wait_for_received(2, system="financien")
-        await eventually(lambda: worker.stats.skipped == 1, what="the order fact skipped")
+        await eventually(
+            lambda: worker.stats.outcomes["skipped"] == 1, what="the order fact skipped"
+        )
 
     for event, got in zip(events, received, strict=True):
         assert (got.method, got.path, got.status) == ("POST", "/inkoopfacturen", 201)

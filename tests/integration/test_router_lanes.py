@@ -16,7 +16,7 @@ def assigned(worker: DeliveryWorker) -> int:
     """How many partitions of the canonical topic a running worker holds (0 while it is
     still starting); its replay topic's partitions are not counted."""
     try:
-        return sum(tp.topic in worker.sources for tp in worker.consumer.assignment())
+        return sum(tp.topic in worker.sources for tp in worker.engine.consumer.assignment())
     except RuntimeError:  # not started yet
         return 0
 
@@ -54,7 +54,7 @@ async def test_orders_take_turns_fact_by_fact_on_one_lane(kafka, backoffice) -> 
     worker = build("onderhoud", kafka, backoffice, concurrency=1)
     async with running(worker):
         received = await backoffice.wait_for_received(6, system="onderhoud")
-        await eventually(lambda: worker.stats.delivered == 6, what="6 delivered")
+        await eventually(lambda: worker.stats.outcomes["delivered"] == 6, what="6 delivered")
 
     assert [r.referentienummer for r in received] == [
         ref("A-1"), ref("B-1"), ref("C-1"), ref("A-2"), ref("B-2"), ref("C-2"),
@@ -75,7 +75,7 @@ async def test_no_more_than_concurrency_calls_at_a_time(kafka, backoffice) -> No
     worker = build("onderhoud", kafka, backoffice, concurrency=2)
     async with running(worker):
         received = await backoffice.wait_for_received(8, system="onderhoud")
-        await eventually(lambda: worker.stats.delivered == 8, what="8 delivered")
+        await eventually(lambda: worker.stats.outcomes["delivered"] == 8, what="8 delivered")
 
     slow = sorted(c.at for c in backoffice.state.calls() if c.delayed_seconds)
     assert len(slow) == 4
@@ -100,7 +100,7 @@ async def test_a_rebalance_cuts_deliveries_short_and_the_lanes_go_on(kafka, back
         for p, number in enumerate(numbers):
             await publish(kafka, accepted(number, f"R-{p}"), planned(number, f"S-{p}"), partition=p)
         await eventually(lambda: first.stats.attempts == 2, what="both lanes in a call")
-        assert first.stats.delivered == 0
+        assert first.stats.outcomes["delivered"] == 0
 
         # A second instance joins the group: every partition is revoked from the first
         # (cutting its two calls short, dropping its queued order) and shared out again.
@@ -116,7 +116,8 @@ async def test_a_rebalance_cuts_deliveries_short_and_the_lanes_go_on(kafka, back
             )
             received = await backoffice.wait_for_received(6, system="onderhoud")
             await eventually(
-                lambda: first.stats.delivered + second.stats.delivered == 6, what="6 delivered"
+                lambda: first.stats.outcomes["delivered"] + second.stats.outcomes["delivered"] == 6,
+                what="6 delivered",
             )
 
     # Each fact took effect once, each order in its order, and the first instance's lanes
@@ -132,6 +133,6 @@ async def test_a_rebalance_cuts_deliveries_short_and_the_lanes_go_on(kafka, back
         assert mine == [ref(f"R-{p}"), ref(f"S-{p}")]
     assert first_run.exception() is None  # both stopped cleanly
     assert second_run.exception() is None
-    assert first.stats.delivered > 0
+    assert first.stats.outcomes["delivered"] > 0
     assert first.stats.attempts + second.stats.attempts == 8  # 6, and the 2 cut short
-    assert first.stats.dead_lettered == second.stats.dead_lettered == 0
+    assert first.stats.outcomes["dead_lettered"] == second.stats.outcomes["dead_lettered"] == 0

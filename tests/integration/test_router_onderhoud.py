@@ -81,7 +81,9 @@ async def test_every_row_of_the_mapping_table(kafka, backoffice) -> None:
     await publish(kafka, *events)
     async with running(worker):
         received = await backoffice.wait_for_received(14, system="onderhoud")
-        await eventually(lambda: worker.stats.skipped == 6, what="6 facts without a call")
+        await eventually(
+            lambda: worker.stats.outcomes["skipped"] == 6, what="6 facts without a call"
+        )
 
     expected = {
         event.id: (call.path, call.body)
@@ -101,7 +103,7 @@ async def test_every_row_of_the_mapping_table(kafka, backoffice) -> None:
         assert task.get("detailStatus") == ({"code": detail} if detail else None), number
     for number in range(115, 121):  # REG, VAN, VIN, AIN, REV, REA: no call
         assert backoffice.state.order(order(number)) is None
-    assert (worker.stats.delivered, worker.stats.dead_lettered) == (14, 0)
+    assert (worker.stats.outcomes["delivered"], worker.stats.outcomes["dead_lettered"]) == (14, 0)
 
 
 async def test_a_late_older_fact_never_moves_the_order_back(kafka, backoffice) -> None:
@@ -121,7 +123,9 @@ async def test_a_late_older_fact_never_moves_the_order_back(kafka, backoffice) -
     await publish(kafka, *late)
     async with running(worker):
         await backoffice.wait_for_received(3, system="onderhoud")
-        await eventually(lambda: worker.stats.skipped == 2, what="late ACC and OND skipped")
+        await eventually(
+            lambda: worker.stats.outcomes["skipped"] == 2, what="late ACC and OND skipped"
+        )
 
     calls = backoffice.state.calls("onderhoud")
     assert [(c.referentienummer, c.status) for c in calls] == [
@@ -143,7 +147,7 @@ async def test_the_rule_holds_across_a_restart_of_the_router(kafka, backoffice) 
     await publish(kafka, wrap(completed(number, 300), "R-1"))
     first = build("onderhoud", kafka, backoffice)
     async with running(first):
-        await eventually(lambda: first.stats.delivered == 1, what="TGE delivered")
+        await eventually(lambda: first.stats.outcomes["delivered"] == 1, what="TGE delivered")
     # The clock is on the broker, keyed by the order, before the offset was committed.
     (clock,) = await read_records(kafka, status_clock_topic(kafka), 1)
     assert clock.key == number.encode()
@@ -157,7 +161,9 @@ async def test_the_rule_holds_across_a_restart_of_the_router(kafka, backoffice) 
     restarted = build("onderhoud", kafka, backoffice)
     async with running(restarted):
         await backoffice.wait_for_received(2, system="onderhoud")
-        await eventually(lambda: restarted.stats.skipped == 1, what="the late ACC skipped")
+        await eventually(
+            lambda: restarted.stats.outcomes["skipped"] == 1, what="the late ACC skipped"
+        )
 
     calls = backoffice.state.calls("onderhoud")
     assert [c.referentienummer for c in calls] == [ref("R-1"), ref("R-3")]
@@ -165,7 +171,7 @@ async def test_the_rule_holds_across_a_restart_of_the_router(kafka, backoffice) 
         "informatieobjecten": [{"titel": "Reden weigering", "beschrijving": "Toch niet"}]
     }
     assert backoffice.state.order(number)["status"] == {"code": "TEC"}
-    assert restarted.stats.delivered == 1  # R-1 was committed before the restart
+    assert restarted.stats.outcomes["delivered"] == 1  # R-1 was committed before the restart
 
 
 async def committed_offsets(kafka: KafkaSettings, group: str) -> dict[tuple[str, int], int]:

@@ -89,5 +89,7 @@ async def test_nothing_but_signals_ever_reaches_relaties(kafka, backoffice) -> N
     worker = build("relaties", kafka, backoffice)
     async with running(worker):
         await backoffice.wait_for_received(1, system="relaties")
-        await eventually(lambda: worker.stats.skipped == 1, what="the misplaced fact skipped")
+        await eventually(
+            lambda: worker.stats.outcomes["skipped"] == 1, what="the misplaced fact skipped"
+        )
     assert [c.referentienummer for c in backoffice.state.calls()] == [ref("SIG-1")]

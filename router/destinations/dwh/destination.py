@@ -29,11 +29,11 @@ from aiokafka import TopicPartition
 
 from contracts import AMSTERDAM, KafkaRecord, KafkaSettings
 from contracts.dwh import ORDER_FACT, SIGNAL_COUNT, DwhOrderFact, ce_headers
+from kit.engine.transactional import Output
 from kit.kafka.state import COMPACTED, read_compacted
 from router.destinations.dwh.mapping import count_key, count_record, order_record
 from router.destinations.dwh.pseudonym import Pseudonymiser
 from router.entitlement import Counted, Redacted
-from router.topic_delivery import Output
 
 
 class DwhDestination:
@@ -75,8 +75,10 @@ class DwhDestination:
         )
         self.written.add(fact.id)
         return [
-            Output(self.facts_topic, _json(record["order"], record, headers)),
-            Output(self.written_topic, _json(fact.id, {"occurred_at": record["occurred_at"]})),
+            Output(self.facts_topic, _json(record["order"], record, headers), "fact"),
+            Output(
+                self.written_topic, _json(fact.id, {"occurred_at": record["occurred_at"]}), "state"
+            ),
         ]
 
     def _count(self, fact: Counted, partition: int) -> Output:
@@ -91,7 +93,7 @@ class DwhDestination:
             subject=key,
             time=month_start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         )
-        return Output(self.counts_topic, _json(key, value, headers))
+        return Output(self.counts_topic, _json(key, value, headers), "count")
 
 
 def _json(

@@ -71,13 +71,15 @@ async def test_each_order_reaches_its_partner_once_and_the_dwh_topic_sees_it(
         workorder("WL-2026-004800"),  # the maintenance system sends it again
     )
 
-    await eventually(lambda: outbound.maasdal.stats.delivered == 2, what="two hand-overs")
-    await eventually(lambda: outbound.heuvelland.stats.delivered == 1, what="one file")
+    await eventually(
+        lambda: outbound.maasdal.stats.outcomes["delivered"] == 2, what="two hand-overs"
+    )
+    await eventually(lambda: outbound.heuvelland.stats.outcomes["delivered"] == 1, what="one file")
     # Maasdal: created once; the second hand-over of the same order is a 409, delivered.
     assert [c.status for c in sims.maasdal.calls] == [201, 409]
     assert sims.maasdal.orders == {"WL-2026-004800": encode(sample_event("WL-2026-004800").data)}
     assert [p.name for p in outbound.outbox.iterdir()] == ["WL_WL-2026-004801.xml"]
-    assert outbound.maasdal.stats.dead_lettered == 0
+    assert outbound.maasdal.stats.outcomes["dead_lettered"] == 0
 
     kafka = outbound.kafka
     records = await read_records(kafka, kafka.topics.orders, 3)
@@ -94,7 +96,7 @@ async def test_each_order_reaches_its_partner_once_and_the_dwh_topic_sees_it(
     assert context[DeadLetterHeader.EXCEPTION] == "InvalidMessage"
     assert context[DeadLetterHeader.MESSAGE_ID] == "WL-2026-004800"
     assert context[DeadLetterHeader.MESSAGE].startswith("onderhoudSoort.code:")
-    assert outbound.assigner.stats.dead_letters == 1
+    assert outbound.assigner.stats.outputs["dead_letter"] == 1
 
 
 async def test_a_400_is_parked_with_maasdals_answer_and_a_503_then_201_is_delivered(
@@ -103,11 +105,15 @@ async def test_a_400_is_parked_with_maasdals_answer_and_a_503_then_201_is_delive
     sims.maasdal.add_fault(400, body={"fout": "vhe onbekend"})
     sims.maasdal.add_fault(503, retry_after=0)
     await outbound.produce(workorder("WL-2026-004800"))
-    await eventually(lambda: outbound.maasdal.stats.dead_lettered == 1, what="one parked")
+    await eventually(
+        lambda: outbound.maasdal.stats.outcomes["dead_lettered"] == 1, what="one parked"
+    )
     # Another order (after the first, so the injected answers meet them in this order).
     second = {**workorder_json("WL-2026-004800"), "id": "WL-2026-004802"}
     await outbound.produce(to_bytes(second))
-    await eventually(lambda: outbound.maasdal.stats.delivered == 1, what="one delivered")
+    await eventually(
+        lambda: outbound.maasdal.stats.outcomes["delivered"] == 1, what="one delivered"
+    )
     assert [c.status for c in sims.maasdal.calls] == [400, 503, 201]
     assert list(sims.maasdal.orders) == ["WL-2026-004802"]
 
@@ -142,7 +148,7 @@ async def test_a_refused_token_stops_maasdals_outbound_without_losing_the_order(
     # Nothing was committed: with the right token the same order goes out.
     right = OutboundWorker(kafka, MaasdalOutbound(sims.maasdal_url, sims.maasdal.token))
     running = asyncio.create_task(right.run(stopping))
-    await eventually(lambda: right.stats.delivered == 1, what="delivered after the fix")
+    await eventually(lambda: right.stats.outcomes["delivered"] == 1, what="delivered after the fix")
     stopping.set()
     await asyncio.gather(running, assigning)
     assert list(sims.maasdal.orders) == ["WL-2026-004800"]

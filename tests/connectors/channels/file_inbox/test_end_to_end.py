@@ -58,7 +58,7 @@ class Files:
 def handled(worker: Any) -> int:
     """Canonical facts the delivery worker is done with, whatever the outcome."""
     outcomes = ("delivered", "skipped", "withheld", "dead_lettered")
-    return sum(getattr(worker.stats, outcome, 0) for outcome in outcomes)
+    return sum(worker.stats.outcomes[outcome] for outcome in outcomes)
 
 
 @pytest.fixture

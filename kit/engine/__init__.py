@@ -1,0 +1,1 @@
+"""The stage engines: consume, act and commit, for every stage of ketenbus."""
