@@ -1,6 +1,10 @@
 # The two front-door commands, `make demo` and `make test`, install what they need
 # themselves: uv (from PyPI), the pinned Python packages (uv.lock), and the Kafka jars
 # (Maven Central). Java 17+ and Maven must be on the machine.
+#
+# Two commands come with the setup: `ketenbus`, the product, and `ketenbus-dev`, the
+# development kit (devkit/: the local Kafka, the stand-ins, the demo), which the dev
+# dependency group installs and the built wheel does not contain.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -12,17 +16,17 @@ KAFKA_LIBS := .cache/kafka/libs
 
 setup: $(VENV)/.synced $(KAFKA_LIBS)/.installed
 
-$(VENV)/.synced: pyproject.toml uv.lock
+$(VENV)/.synced: pyproject.toml devkit/pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
 $(KAFKA_LIBS)/.installed: deploy/kafka/pom.xml $(VENV)/.synced
-	$(VENV)/bin/ketenbus kafka install
+	$(VENV)/bin/ketenbus-dev kafka install
 	@touch $@
 
 demo: setup
-	$(VENV)/bin/ketenbus demo
+	$(VENV)/bin/ketenbus-dev demo
 
 test: setup
 	$(VENV)/bin/pytest
@@ -30,16 +34,16 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy contracts kit connectors router ketenbus
+	$(VENV)/bin/mypy contracts kit connectors router ketenbus devkit
 
 kafka-start: setup
-	$(VENV)/bin/ketenbus kafka start
+	$(VENV)/bin/ketenbus-dev kafka start
 
 kafka-stop: setup
-	$(VENV)/bin/ketenbus kafka stop
+	$(VENV)/bin/ketenbus-dev kafka stop
 
 clean:
-	-$(VENV)/bin/ketenbus kafka wipe
+	-$(VENV)/bin/ketenbus-dev kafka wipe
 	rm -rf $(VENV) .cache var
 
 # Rebuild what is generated from the contract: contracts/schemas/, docs/asyncapi.yaml,

@@ -20,7 +20,7 @@ from bench._machine import machine, versions
 from bench._results import Results, load
 from bench._samples import canonical_record_bytes
 from contracts import KafkaSettings
-from ketenbus.local_kafka import LocalKafka
+from devkit.local_kafka import LocalKafka
 
 Stage = Callable[[Context, Results], Awaitable[None]]
 STAGES: dict[str, tuple[str, Stage]] = {

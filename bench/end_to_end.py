@@ -1,7 +1,7 @@
 """(6) End to end and (7) memory: the three processes as they run in production.
 
 ``python -m ketenbus --config <file> webhook|translate|route`` run as separate
-processes (as ``ketenbus demo`` starts them), on a topic prefix of this run, with
+processes (as ``ketenbus-dev demo`` starts them), on a topic prefix of this run, with
 the fast sink (``bench._sink``) as the maintenance system. The load generator sends
 signed, unique Maasdal order messages (each its own order) to the webhook at a fixed
 rate; a message's latency runs from the partner's 2xx (the moment its answer was

@@ -507,7 +507,7 @@ HOW_IT_MEASURES = """## How it measures
 `make bench` runs `.venv/bin/python -m bench` (the full run: 1,000,000-message
 replay, 60 s end-to-end steps); `.venv/bin/python -m bench --quick` runs the same with
 smaller counts and 10 s steps. Everything runs against the local Kafka
-(`ketenbus kafka start`) on a topic prefix of the run's own (`bench<timestamp>.`),
+(`ketenbus-dev kafka start`) on a topic prefix of the run's own (`bench<timestamp>.`),
 whose topics are deleted at the end; the broker is never stopped.
 
 1. **Broker ceiling** (`bench/broker_ceiling.py`): Kafka's own

@@ -431,7 +431,7 @@ def fact_types_on(address: str) -> Iterator[str]:
 
 
 _SERVER_TEXT = (
-    "The local development broker (ketenbus kafka start). In production: the "
+    "The local development broker (ketenbus-dev kafka start). In production: the "
     "corporation's Kafka cluster (any Kafka 3.x or 4.x, or a compatible service)."
 )
 _DESCRIPTION = """\

@@ -1,9 +1,10 @@
-"""Running ketenbus: the command line, the configuration, and the local stand-ins.
+"""Running ketenbus: the command line, the configuration, the processes, the operations.
 
 ketenbus.cli                    the ``ketenbus`` command
 ketenbus.config                 configuration (TOML file + KETENBUS_* variables)
-ketenbus.services               the webhook, translator and router processes
-ketenbus.local_kafka            a real Kafka on loopback, from Maven jars
-ketenbus.reference_backoffice   the corporation's VERA systems, played for tests and demo
-ketenbus.demo                   the demo
+ketenbus.services               the webhook, ingress, translate, route and outbound processes
+ketenbus.deadletters            listing, replaying and discarding dead letters
+
+The local Kafka, the stand-ins and the demo are not here: they are ``devkit``, the
+development package the built wheel does not contain.
 """

@@ -1,11 +1,11 @@
-"""The ``ketenbus`` command: run the processes, the local Kafka, the demo.
+"""The ``ketenbus`` command: run the processes, keep the contract, decide dead letters.
 
-ketenbus kafka start|stop|status|install|wipe
 ketenbus contracts generate|check
 ketenbus --config ketenbus.toml webhook|ingress|translate|route|outbound
-ketenbus backoffice --spec-dir ... --api-key onderhoud=KEY
-ketenbus demo
 ketenbus --config ketenbus.toml deadletters list|show|replay|discard
+
+The local Kafka, the demo and the stand-ins are development tools, not product:
+``ketenbus-dev`` (devkit/cli.py), which the built wheel does not contain.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from contracts.vera import SPECS_DIR
 from ketenbus.config import InvalidConfiguration, KetenbusSettings, load_settings
-from ketenbus.local_kafka import LocalKafka, LocalKafkaError
 from ketenbus.logging_setup import configure_logging
 
 app = typer.Typer(
@@ -30,8 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-kafka_app = typer.Typer(help="The local Apache Kafka (one KRaft node on loopback).")
-app.add_typer(kafka_app, name="kafka")
 contracts_app = typer.Typer(
     help="The canonical contract: JSON Schemas, AsyncAPI document, catalogue examples."
 )
@@ -143,81 +139,6 @@ def route() -> None:
     from ketenbus.services import run_router
 
     _run_until_signalled("route", run_router)
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def backoffice(ctx: typer.Context) -> None:
-    """Run the VERA reference back office (options: see ``ketenbus backoffice --help``)."""
-    from ketenbus.reference_backoffice import main as backoffice_main
-
-    raise typer.Exit(backoffice_main(ctx.args))
-
-
-@app.command()
-def demo(
-    vera_specs: Annotated[
-        Path,
-        typer.Option(
-            envvar="KETENBUS_VERA_SPECS",
-            help="Folder with the VERA OHD.yaml and BRG.yaml the back office validates "
-            "every call against; default: the release ketenbus ships.",
-        ),
-    ] = SPECS_DIR,
-    keep_kafka: Annotated[bool, typer.Option(help="Leave the local Kafka running.")] = False,
-) -> None:
-    """Run the whole chain once: every partner in, every destination and both outbound
-    targets out, every call checked against VERA (docs/demo.md)."""
-    from ketenbus.demo import run_demo
-
-    raise typer.Exit(run_demo(vera_specs=vera_specs, keep_kafka=keep_kafka))
-
-
-def _kafka_command(action: Callable[[LocalKafka], None]) -> None:
-    try:
-        action(LocalKafka.from_env())
-    except LocalKafkaError as exc:
-        typer.echo(f"kafka: {exc}", err=True)
-        raise typer.Exit(1) from None
-
-
-@kafka_app.command("install")
-def kafka_install() -> None:
-    """Resolve the broker's jars from Maven Central into .cache/kafka/libs."""
-    _kafka_command(lambda broker: broker.install())
-
-
-@kafka_app.command("start")
-def kafka_start() -> None:
-    """Start the broker in the background and wait until it is ready."""
-
-    def start(broker: LocalKafka) -> None:
-        broker.start()
-        typer.echo(f"kafka ready on {broker.bootstrap_servers} (pid {broker.pid()})")
-
-    _kafka_command(start)
-
-
-@kafka_app.command("stop")
-def kafka_stop() -> None:
-    """Stop the broker."""
-    _kafka_command(lambda broker: broker.stop())
-
-
-@kafka_app.command("status")
-def kafka_status() -> None:
-    """Say whether the broker runs and is ready; exit 1 when it is not."""
-    broker = LocalKafka.from_env()
-    pid = broker.pid()
-    if pid is None or not broker.is_ready():
-        typer.echo("kafka: not running")
-        raise typer.Exit(1)
-    typer.echo(f"kafka: ready on {broker.bootstrap_servers} (pid {pid})")
-
-
-@kafka_app.command("wipe")
-def kafka_wipe() -> None:
-    """Stop the broker and delete its data and logs."""
-    _kafka_command(lambda broker: broker.wipe())
 
 
 @contracts_app.command("generate")

@@ -1,6 +1,6 @@
 """Fixtures shared by the whole suite: the real local Kafka and the VERA specs.
 
-The broker is the project's own (``ketenbus kafka start``): started once per test
+The broker is the project's own (``ketenbus-dev kafka start``): started once per test
 session if it is not running, stopped at the end only if this session started it.
 Each test gets its own topic prefix, so tests never read each other's records.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from contracts.kafka import KafkaSettings
 from contracts.vera import SPECS_DIR
-from ketenbus.local_kafka import LocalKafka
+from devkit.local_kafka import LocalKafka
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"contracts", "kit", "connectors", "router", "ketenbus"}
+PRODUCT = {"contracts", "kit", "connectors", "router", "ketenbus"}
+FIRST_PARTY = PRODUCT | {"devkit"}
 MAY_IMPORT = {
     "contracts": {"contracts"},
     "kit": {"contracts", "kit"},
     "connectors": {"contracts", "kit", "connectors"},
     "router": {"contracts", "kit", "router"},
-    "ketenbus": FIRST_PARTY,
+    "ketenbus": PRODUCT,
+    "devkit": FIRST_PARTY,
 }
 
 
@@ -54,3 +56,9 @@ def test_the_walk_sees_an_import_inside_a_function(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from router.registry import DESTINATIONS\n")
     assert _imported_packages(module) == {"router"}
+
+
+def test_the_walk_sees_an_import_of_the_development_kit(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import devkit.local_kafka\n")
+    assert _imported_packages(module) == {"devkit"}

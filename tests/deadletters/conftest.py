@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from contracts import KafkaSettings
+from devkit.reference_backoffice import BackOfficeServer
 from ketenbus.cli import app
-from ketenbus.reference_backoffice import BackOfficeServer
 from tests.router.kit import API_KEYS
 
 

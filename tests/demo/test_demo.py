@@ -1,4 +1,4 @@
-"""``ketenbus demo`` end to end: a real subprocess on the session's broker, every process
+"""``ketenbus-dev demo`` end to end: a real subprocess on the session's broker, every process
 of the chain started by it, and what it prints.
 
 The demo uses the broker this test session runs (``local_kafka``, the same ports through
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from ketenbus.local_kafka import PROJECT_ROOT, LocalKafka
+from devkit.local_kafka import PROJECT_ROOT, LocalKafka
 
 # What the samples hold that must never be printed: the signal's text, the tenants'
 # names and phones of the two work orders.
@@ -40,7 +40,7 @@ def run_demo(broker: LocalKafka, *args: str) -> subprocess.CompletedProcess[str]
         "COLUMNS": "200",  # rich's width without a terminal: no table cell folded mid-word
     }
     return subprocess.run(
-        [sys.executable, "-m", "ketenbus", "demo", *args],
+        [sys.executable, "-m", "devkit", "demo", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from ketenbus.demo._collect import Outcome
-from ketenbus.demo._report import print_outcome, print_verdict
+from devkit.demo._collect import Outcome
+from devkit.demo._report import print_outcome, print_verdict
 
 NOTE = "Bewoonster woont alleen, woning sterk vervuild."
 

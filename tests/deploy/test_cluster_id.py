@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ketenbus.local_kafka import LocalKafka, new_cluster_id
+from devkit.local_kafka import LocalKafka, new_cluster_id
 
 
 def test_generated_ids_are_kafka_uuids_and_always_passed_as_one_argument(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from typer.testing import CliRunner
 
 from contracts import KafkaSettings
-from ketenbus.local_kafka import LocalKafka
+from devkit.cli import app as ketenbus_dev
+from devkit.local_kafka import LocalKafka
 from kit.kafka.topics import ensure_topics
 from tests.kafka_helpers import read_records
 
@@ -23,6 +25,13 @@ def test_the_broker_is_a_kraft_node_on_loopback(local_kafka: LocalKafka) -> None
     assert "process.roles=broker,controller" in properties
     assert "transaction.state.log.replication.factor=1" in properties
     assert "Kafka Server started" in (local_kafka.log_dir / "server.log").read_text()
+
+
+def test_ketenbus_dev_kafka_status_names_the_running_broker(local_kafka: LocalKafka) -> None:
+    result = CliRunner().invoke(ketenbus_dev, ["kafka", "status"])
+    assert result.exit_code == 0, result.output
+    ready = f"kafka: ready on {local_kafka.bootstrap_servers} (pid {local_kafka.pid()})"
+    assert result.output.strip() == ready
 
 
 async def test_idempotent_producer_with_acks_all(kafka: KafkaSettings) -> None:

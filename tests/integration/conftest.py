@@ -18,9 +18,9 @@ from connectors.registry import partners
 from connectors.translator import DEADLETTER_TOPIC_CONFIG, Translator
 from contracts import KafkaSettings
 from contracts.kafka import RAW_TOPIC_CONFIG
+from devkit.reference_backoffice import BackOfficeServer
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
-from ketenbus.reference_backoffice import BackOfficeServer
 from kit.delivery.retry import RetryPolicy
 from kit.kafka.topics import ensure_topics
 from router.delivery import DeliveryWorker

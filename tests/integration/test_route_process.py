@@ -11,8 +11,8 @@ import time
 from connectors.channels.raw_writer import RawWriter
 from contracts import KafkaSettings, OrderAccepted
 from contracts.kafka import RAW_TOPIC_CONFIG
-from ketenbus.local_kafka import LocalKafka
-from ketenbus.reference_backoffice import BackOfficeServer
+from devkit.local_kafka import LocalKafka
+from devkit.reference_backoffice import BackOfficeServer
 from kit.kafka.topics import ensure_topics
 from tests.integration.processes import KetenbusProcess, write_config
 from tests.kafka_helpers import read_records

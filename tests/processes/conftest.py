@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ketenbus.local_kafka import LocalKafka
+from devkit.local_kafka import LocalKafka
 
 
 @pytest.fixture

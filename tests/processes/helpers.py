@@ -23,7 +23,7 @@ import httpx
 from connectors.channels.webhook import sign
 from connectors.maasdal import SIGNATURE_HEADER
 from contracts.kafka import KafkaSettings
-from ketenbus.local_kafka import PROJECT_ROOT
+from devkit.local_kafka import PROJECT_ROOT
 
 SECRET = "maasdal-outage-secret"
 API_KEY = "onderhoud-outage-key"
@@ -131,9 +131,11 @@ def ketenbus(
     *,
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
+    module: str = "ketenbus",
 ) -> Iterator[KetenbusProcess]:
     """``ketenbus --config <config> <command> <args>`` as a subprocess, killed on exit
-    if the test did not stop it."""
+    if the test did not stop it; ``module="devkit"`` runs a ``ketenbus-dev`` command
+    (a stand-in) the same way."""
     log_path = log_dir / f"{command}.log"
     environment = {
         **os.environ,
@@ -146,7 +148,7 @@ def ketenbus(
     configured = ["--config", str(config)] if config is not None else []
     with open(log_path, "wb") as log:
         popen = subprocess.Popen(
-            [sys.executable, "-m", "ketenbus", *configured, command, *args],
+            [sys.executable, "-m", module, *configured, command, *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from contracts.kafka import KafkaSettings
-from ketenbus.local_kafka import LocalKafka
+from devkit.local_kafka import LocalKafka
 from kit.kafka.outage import REPORT_EVERY_SECONDS
 from tests.connectors.outbound.samples import workorder
 from tests.kafka_helpers import read_records
@@ -70,6 +70,7 @@ class Flow:
                 None,
                 directory,
                 args=["--port", str(backoffice_port), "--api-key", f"onderhoud={API_KEY}"],
+                module="devkit",
             )
         )
         self.processes: dict[str, KetenbusProcess] = {

@@ -1,6 +1,6 @@
 """The webhook recovers by itself from a broker restart, and its /health tells the truth.
 
-R1: after ``ketenbus kafka stop``, 15 s down, ``ketenbus kafka start``, the webhook's
+R1: after ``ketenbus-dev kafka stop``, 15 s down, ``ketenbus-dev kafka start``, the webhook's
 idempotent producer refused every record with ``OutOfOrderSequenceNumber`` (records
 were in flight when the broker stopped) for as long as the process lived, while
 ``/health`` answered 200. A real ``ketenbus webhook`` process, partners sending all the
@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from contracts.kafka import KafkaSettings
-from ketenbus.local_kafka import LocalKafka
+from devkit.local_kafka import LocalKafka
 from kit.kafka.outage import REPORT_EVERY_SECONDS
 from tests.kafka_helpers import read_records
 from tests.processes.helpers import ketenbus, poll, post_signed, webhook_port, write_config

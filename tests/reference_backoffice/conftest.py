@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest_asyncio
 
-from ketenbus.reference_backoffice import BackOfficeServer
+from devkit.reference_backoffice import BackOfficeServer
 
 from .helpers import API_KEYS
 

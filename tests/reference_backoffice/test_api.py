@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ketenbus.reference_backoffice import BackOfficeServer, create_app
+from devkit.reference_backoffice import BackOfficeServer, create_app
 
 from .helpers import API_KEYS, ORDER, headers_for
 
@@ -91,7 +91,7 @@ async def test_control_endpoints(server: BackOfficeServer, http: httpx.AsyncClie
 async def test_without_specs_nothing_is_refused_on_schema_grounds(
     http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="ketenbus.reference_backoffice"):
+    with caplog.at_level(logging.WARNING, logger="devkit.reference_backoffice"):
         server = BackOfficeServer(None, API_KEYS)
     assert "WITHOUT the VERA specs" in caplog.text
 
@@ -116,7 +116,7 @@ async def test_runs_as_its_own_process(vera_specs: Path, http: httpx.AsyncClient
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "ketenbus.reference_backoffice",
+        "devkit.reference_backoffice",
         "--spec-dir",
         str(vera_specs),
         "--port",
@@ -154,7 +154,7 @@ async def test_runs_as_its_own_process(vera_specs: Path, http: httpx.AsyncClient
 
 
 def test_cli_refuses_a_missing_spec_folder(tmp_path: Path) -> None:
-    from ketenbus.reference_backoffice import main
+    from devkit.reference_backoffice import main
 
     assert main(["--spec-dir", str(tmp_path / "nope"), "--api-key", "onderhoud=k"]) == 2
     assert main(["--spec-dir", str(tmp_path), "--api-key", "onderhoud=k"]) == 2

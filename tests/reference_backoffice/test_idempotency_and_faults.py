@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from ketenbus.reference_backoffice import BackOfficeServer, BackOfficeState
+from devkit.reference_backoffice import BackOfficeServer, BackOfficeState
 
 from .helpers import ORDER, headers_for
 

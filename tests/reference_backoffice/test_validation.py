@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import httpx
 
-from ketenbus.reference_backoffice import BackOfficeServer
+from devkit.reference_backoffice import BackOfficeServer
 
 from .helpers import ORDER, decimal_json, dumps, headers_for, tge_body
 

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.outbound import workorder_event
 from contracts import CanonicalEvent
-from ketenbus.partner_simulators import PartnerSimulators
+from devkit.partner_simulators import PartnerSimulators
 from kit.delivery.retry import RetryPolicy
 from tests.connectors.outbound.samples import PARTNERS, workorder
 

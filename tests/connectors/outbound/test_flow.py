@@ -15,7 +15,7 @@ from connectors.heuvelland.outbound import HeuvellandOutbound
 from connectors.maasdal.outbound import MaasdalOutbound, encode
 from connectors.outbound import Assigner, OutboundStopped, OutboundWorker
 from contracts import CanonicalEvent, DeadLetterHeader, KafkaSettings, context_of, event_id
-from ketenbus.partner_simulators import PartnerSimulators
+from devkit.partner_simulators import PartnerSimulators
 from tests.connectors.outbound.conftest import FAST, sample_event
 from tests.connectors.outbound.samples import PARTNERS, to_bytes, workorder, workorder_json
 from tests.kafka_helpers import eventually, read_records

@@ -8,7 +8,7 @@ import pytest
 
 from connectors.maasdal import MaasdalSettings, build_outbound
 from connectors.maasdal.outbound import MaasdalOutbound, encode
-from ketenbus.partner_simulators import PartnerSimulators
+from devkit.partner_simulators import PartnerSimulators
 from kit.delivery.errors import (
     CredentialFault,
     DestinationTimeout,

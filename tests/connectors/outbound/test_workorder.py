@@ -16,8 +16,8 @@ from connectors.outbound import workorder_event
 from contracts import Address, Classification, OrderAssigned, TenantContact, event_id
 from contracts.schema import committed_schema
 from contracts.workorder import EXAMPLE_WORKORDER
-from ketenbus.reference_backoffice._spec import _load_document
-from ketenbus.reference_backoffice._validation import BodyValidator
+from devkit.reference_backoffice._spec import _load_document
+from devkit.reference_backoffice._validation import BodyValidator
 from tests.connectors.outbound.samples import PARTNERS, to_bytes, workorder, workorder_json
 
 

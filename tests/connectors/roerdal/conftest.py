@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from connectors.channels.poller import Backoff, CursorStore, Poller, RateLimiter
 from connectors.roerdal import RoerdalFeed, RoerdalSettings
 from contracts import KafkaSettings
-from ketenbus.partner_simulators import PartnerSimulators
+from devkit.partner_simulators import PartnerSimulators
 from tests.samples import partner_sample
 
 FAST = Backoff(first_wait=0.05, max_wait=0.2, max_retry_after=5)

@@ -17,10 +17,10 @@ import pytest
 
 from connectors.roerdal import run_poller
 from contracts import KafkaSettings, event_id
+from devkit.partner_simulators import PartnerSimulators
+from devkit.reference_backoffice import BackOfficeServer
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
-from ketenbus.partner_simulators import PartnerSimulators
-from ketenbus.reference_backoffice import BackOfficeServer
 from kit.delivery.retry import RetryPolicy
 from tests.connectors.roerdal.conftest import FAST, serve_shared_pages
 from tests.samples import partner_sample

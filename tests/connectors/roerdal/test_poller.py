@@ -13,7 +13,7 @@ import pytest
 
 from connectors.channels.poller import CursorStore, RateLimiter, SourceCredentialFault, state_topic
 from contracts import KafkaSettings, RawMessage
-from ketenbus.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
+from devkit.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
 from tests.connectors.roerdal.conftest import StartPoller, read_topic, serve_shared_pages
 from tests.kafka_helpers import eventually
 from tests.samples import partner_sample

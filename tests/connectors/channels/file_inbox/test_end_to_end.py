@@ -17,9 +17,9 @@ from connectors.channels import RawWriter
 from connectors.channels.file_inbox import FileInbox, FileInboxSettings
 from connectors.heuvelland import INBOX as HEUVELLAND
 from contracts import CanonicalEvent, DeadLetterHeader, KafkaSettings, context_of, event_id
+from devkit.reference_backoffice import BackOfficeServer
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
-from ketenbus.reference_backoffice import BackOfficeServer
 from kit.delivery.retry import RetryPolicy
 from tests.connectors.channels.file_inbox.test_inbox import Crash, CrashingFolder
 from tests.kafka_helpers import eventually, read_records

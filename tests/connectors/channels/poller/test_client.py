@@ -18,7 +18,7 @@ from connectors.channels.poller import (
     SourceUnavailable,
     SourceUnreachable,
 )
-from ketenbus.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
+from devkit.partner_simulators import FEED_PATH, TOKEN_PATH, PartnerSimulators
 from tests.connectors.channels.conftest import closed_port
 from tests.samples import partner_sample
 

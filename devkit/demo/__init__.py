@@ -1,4 +1,4 @@
-"""The demo (``ketenbus demo``, ``make demo``): the whole chain once, with real processes
+"""The demo (``ketenbus-dev demo``, ``make demo``): the whole chain once, with real processes
 on a real Kafka.
 
 1. Start the local Kafka (if it does not run), the VERA reference back office
@@ -31,17 +31,17 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 
 from contracts.kafka import KafkaSettings
-from ketenbus.demo._collect import wait_for_everything
-from ketenbus.demo._feed import drop_files, produce_workorders, roerdal_pages, send_webhooks
-from ketenbus.demo._report import print_outcome, print_sent, print_verdict
-from ketenbus.demo._stack import (
+from devkit.demo._collect import wait_for_everything
+from devkit.demo._feed import drop_files, produce_workorders, roerdal_pages, send_webhooks
+from devkit.demo._report import print_outcome, print_sent, print_verdict
+from devkit.demo._stack import (
     DEMO_DIR,
     DemoError,
     run_prefix,
     start_stack,
     wait_until_answering,
 )
-from ketenbus.local_kafka import LocalKafka, LocalKafkaError
+from devkit.local_kafka import LocalKafka, LocalKafkaError
 from kit.kafka.topics import delete_prefixed_topics
 
 __all__ = ["run_demo"]

@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from connectors.channels.http_server import EmbeddedHttpServer
-from ketenbus.partner_simulators._maasdal import MaasdalSimulator, create_maasdal_app
-from ketenbus.partner_simulators._roerdal import RoerdalSimulator, create_roerdal_app
+from devkit.partner_simulators._maasdal import MaasdalSimulator, create_maasdal_app
+from devkit.partner_simulators._roerdal import RoerdalSimulator, create_roerdal_app
 
 
 def create_app(roerdal: RoerdalSimulator, maasdal: MaasdalSimulator) -> Starlette:

@@ -2,7 +2,7 @@
 
 One combined broker+controller KRaft node, its jars resolved from Maven Central by
 ``deploy/kafka/pom.xml`` into ``.cache/kafka/libs``, its data and log in
-``var/kafka/``. ``ketenbus kafka start`` installs, formats, starts and waits until a
+``var/kafka/``. ``ketenbus-dev kafka start`` installs, formats, starts and waits until a
 client can fetch metadata; ``stop`` ends it. Nothing here needs Docker.
 """
 

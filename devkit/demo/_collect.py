@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from ketenbus.demo._stack import SYSTEMS, Stack
+from devkit.demo._stack import SYSTEMS, Stack
 from kit.kafka.state import read_to_end
 
 # What the samples of _feed.py become (their facts, as the mappings route them):

@@ -15,8 +15,8 @@ import httpx
 from connectors.channels.webhook import sign
 from connectors.maasdal import SIGNATURE_HEADER
 from contracts.kafka import KafkaSettings
-from ketenbus.demo._stack import ROERDAL_PAGES, Stack
-from ketenbus.local_kafka import PROJECT_ROOT
+from devkit.demo._stack import ROERDAL_PAGES, Stack
+from devkit.local_kafka import PROJECT_ROOT
 from kit.kafka import clients
 from kit.kafka.topics import ensure_topics
 

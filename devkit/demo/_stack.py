@@ -25,7 +25,7 @@ import httpx
 from rich.console import Console
 
 from contracts.kafka import KafkaSettings
-from ketenbus.local_kafka import PROJECT_ROOT
+from devkit.local_kafka import PROJECT_ROOT
 
 DEMO_DIR = PROJECT_ROOT / "var" / "demo"
 ROERDAL_SAMPLES = PROJECT_ROOT / "connectors" / "roerdal" / "samples"
@@ -99,11 +99,11 @@ def start_stack(
         "KETENBUS_DESTINATIONS__DWH__PSEUDONYM_KEY": secrets.token_hex(32),
         **{f"KETENBUS_DESTINATIONS__{s.upper()}__API_KEY": key for s, key in keys.items()},
     }
-    backoffice = ["-m", "ketenbus", "backoffice", "--port", str(ports["backoffice"])]
+    backoffice = ["-m", "devkit", "backoffice", "--port", str(ports["backoffice"])]
     backoffice += ["--spec-dir", str(vera_specs)]
     for system, key in keys.items():
         backoffice += ["--api-key", f"{system}={key}"]
-    simulators = ["-m", "ketenbus.partner_simulators", "--port", str(ports["simulators"])]
+    simulators = ["-m", "devkit.partner_simulators", "--port", str(ports["simulators"])]
     simulators += ["--maasdal-token", maasdal_token, "--roerdal-client-id", "corporatie"]
     simulators += ["--roerdal-client-secret", roerdal_secret]
     for page in ROERDAL_PAGES:
@@ -164,7 +164,7 @@ def _config(
 ) -> str:
     # Inboxes listed twice a second (the default 5 s is for production), and Gulpdal's
     # files taken after half a second unchanged: the demo writes each file whole.
-    return f"""# Written by `ketenbus demo` for one run; secrets come from the environment.
+    return f"""# Written by `ketenbus-dev demo` for one run; secrets come from the environment.
 sender_organisation = "ketenbus-demo"
 
 [kafka]

@@ -1,4 +1,4 @@
-"""``python -m ketenbus.reference_backoffice``: the back office as its own process (demo)."""
+"""``python -m devkit.reference_backoffice``: the back office as its own process (demo)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _api_key(text: str) -> tuple[str, str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ketenbus.reference_backoffice",
+        prog="python -m devkit.reference_backoffice",
         description="The corporation's VERA systems (onderhoud, financien, relaties), "
         "played for the demo and the tests.",
     )
@@ -65,14 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if not args.spec_dir.is_dir():
-        logging.getLogger("ketenbus.reference_backoffice").error(
+        logging.getLogger("devkit.reference_backoffice").error(
             "--spec-dir %s is not a folder", args.spec_dir
         )
         return 2
     try:
         app = create_app(args.spec_dir, dict(args.api_key))
     except (OSError, ValueError) as exc:
-        logging.getLogger("ketenbus.reference_backoffice").error("cannot start: %s", exc)
+        logging.getLogger("devkit.reference_backoffice").error("cannot start: %s", exc)
         return 2
     uvicorn.run(
         app,

@@ -14,8 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ketenbus.demo._collect import Outcome
-from ketenbus.demo._feed import Sent
+from devkit.demo._collect import Outcome
+from devkit.demo._feed import Sent
 
 MASK = "•••"
 PSEUDONYM_SHOWN = 16  # of 64 hex digits: enough to see which records share an order

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ketenbus.partner_simulators._faults import Fault, FaultQueue, apply, fault_from_json
+from devkit.partner_simulators._faults import Fault, FaultQueue, apply, fault_from_json
 
 ORDERS_PATH = "/api/v2/opdrachten"
 _ORDER_NUMBER = re.compile(r"WL-\d{4}-\d{6}")

@@ -1,7 +1,7 @@
-"""``python -m ketenbus.partner_simulators``: the partner APIs as their own process (demo).
+"""``python -m devkit.partner_simulators``: the partner APIs as their own process (demo).
 
     SAMPLES=connectors/roerdal/samples
-    python -m ketenbus.partner_simulators --port 8090 \
+    python -m devkit.partner_simulators --port 8090 \
         --roerdal-page $SAMPLES/page-1.json --roerdal-page $SAMPLES/page-2.json
 
 Roerdal is then at ``http://127.0.0.1:8090/roerdal`` and Maasdal at ``.../maasdal``;
@@ -17,16 +17,16 @@ from pathlib import Path
 
 import uvicorn
 
-from ketenbus.partner_simulators._maasdal import MaasdalSimulator
-from ketenbus.partner_simulators._roerdal import RoerdalSimulator
-from ketenbus.partner_simulators._server import create_app
+from devkit.partner_simulators._maasdal import MaasdalSimulator
+from devkit.partner_simulators._roerdal import RoerdalSimulator
+from devkit.partner_simulators._server import create_app
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m ketenbus.partner_simulators",
+        prog="python -m devkit.partner_simulators",
         description="Roerdal's mutaties API and Maasdal's order API, played on loopback.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="default: %(default)s")

@@ -37,7 +37,7 @@ from ._validation import check_utc_timestamp
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("ketenbus.reference_backoffice")
+log = logging.getLogger("devkit.reference_backoffice")
 
 _SYSTEM_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 

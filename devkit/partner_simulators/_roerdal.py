@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ketenbus.partner_simulators._faults import Fault, FaultQueue, apply, fault_from_json
+from devkit.partner_simulators._faults import Fault, FaultQueue, apply, fault_from_json
 
 TOKEN_PATH = "/oauth/token"
 FEED_PATH = "/api/v1/mutaties"

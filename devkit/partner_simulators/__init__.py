@@ -9,21 +9,22 @@
 See docs/outbound.md and docs/channels/poller.md for how the tests use them.
 """
 
-from ketenbus.partner_simulators._faults import Fault, FaultQueue
-from ketenbus.partner_simulators._maasdal import (
+from devkit.partner_simulators._cli import main
+from devkit.partner_simulators._faults import Fault, FaultQueue
+from devkit.partner_simulators._maasdal import (
     ORDERS_PATH,
     MaasdalCall,
     MaasdalSimulator,
     create_maasdal_app,
 )
-from ketenbus.partner_simulators._roerdal import (
+from devkit.partner_simulators._roerdal import (
     FEED_PATH,
     TOKEN_PATH,
     RoerdalCall,
     RoerdalSimulator,
     create_roerdal_app,
 )
-from ketenbus.partner_simulators._server import PartnerSimulators, create_app
+from devkit.partner_simulators._server import PartnerSimulators, create_app
 
 __all__ = [
     "FEED_PATH",
@@ -39,4 +40,5 @@ __all__ = [
     "create_app",
     "create_maasdal_app",
     "create_roerdal_app",
+    "main",
 ]

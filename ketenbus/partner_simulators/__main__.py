@@ -1,8 +1,0 @@
-"""Entry point: ``python -m ketenbus.partner_simulators --roerdal-page page-1.json ...``."""
-
-import sys
-
-from ketenbus.partner_simulators._cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())

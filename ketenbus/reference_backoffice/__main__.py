@@ -1,8 +1,0 @@
-"""Entry point: ``python -m ketenbus.reference_backoffice --api-key onderhoud=KEY ...``."""
-
-import sys
-
-from ._cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())
