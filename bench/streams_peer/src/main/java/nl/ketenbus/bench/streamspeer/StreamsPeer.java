@@ -152,7 +152,7 @@ public final class StreamsPeer {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((now, before) -> {
-            System.err.println("streams-peer: " + before + " -> " + now);
+            System.err.println(java.time.Instant.now() + " streams-peer: " + before + " -> " + now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 done.countDown();
             }
