@@ -51,9 +51,17 @@ def rows(results: Results) -> list[list[str]]:
     return out
 
 
+def _failures(summary: Summary) -> str:
+    """The first round's failure, and in how many rounds it failed."""
+    if not summary.errors:
+        return "no run"
+    rounds = len(summary.errors)
+    return f"{summary.errors[0]} ({rounds} of {rounds + len(summary.rounds)} rounds failed)"
+
+
 def _figure(summary: Summary) -> str:
     if not summary.rounds:
-        return "pending: " + (summary.errors[0] if summary.errors else "no run")
+        return "pending: " + _failures(summary)
     cpu = summary.cpu_us()
     return f"{summary.per_second:,.0f} msg/s, {cpu[-1]:.0f} µs CPU/msg"
 
@@ -82,14 +90,14 @@ def section(results: Results) -> list[str]:
         label = LABELS[summary.stack]
         if not summary.rounds:
             lines.append(
-                f"| {label} | {summary.processes} | pending | {'; '.join(summary.errors)} | | | |"
+                f"| {label} | {summary.processes} | pending | {_failures(summary)} | | | |"
             )
             continue
         runs = sorted(summary.rounds, key=lambda r: r.round)
         cpu = summary.cpu_us()
         per_round = ", ".join(f"{r.per_second:,.0f}" for r in runs)
         if summary.errors:
-            per_round += f" (and {'; '.join(summary.errors)})"
+            per_round += f"; {_failures(summary)}"
         lines.append(
             f"| {label} | {summary.processes} | {summary.per_second:,.0f} | {per_round} | "
             f"{' + '.join(f'{us:.0f}' for us in cpu[:-1])} | {cpu[-1]:.0f} | "

@@ -76,6 +76,11 @@ class Child:
             raise RuntimeError(f"{self.name} did not start; see {self._log_path}")
         return int(line)
 
+    def last_log_line(self) -> str:
+        """The last line the child wrote to its log (why it stopped, when it did)."""
+        lines = self._log_path.read_text(errors="replace").strip().splitlines()
+        return lines[-1] if lines else ""
+
     def alive(self) -> bool:
         return self._popen is not None and self._popen.poll() is None
 

@@ -225,7 +225,8 @@ class _Meter:
     def check_alive(self) -> None:
         for child in self._children:
             if not child.alive():
-                raise RuntimeError(f"{child.name} exited (see var/bench/<run>/{child.name}.log)")
+                # Its last line says why (a fenced translator: one CRITICAL line).
+                raise RuntimeError(f"{child.name} exited: {child.last_log_line()[-300:]}")
 
     async def find_group(self) -> bool:
         """The one consumer group under the run's prefix, once a process has made it."""

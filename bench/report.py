@@ -521,9 +521,9 @@ whose topics are deleted at the end; the broker is never stopped.
    apart from the broker's jars), on a 3-partition topic, with records the size of a
    mean Maasdal canonical record (key + JSON value + `ce_` headers, measured from the
    samples).
-2. **Python ceiling** (`bench/translate.py`, `passthrough`): a bare aiokafka loop that
-   consumes the partner's raw records and produces each unchanged, with the
-   translator's settings: `getmany` of up to 500, one transaction per batch
+2. **Python ceiling** (`bench/_passthrough.py`, run by `bench/translate.py`): a bare
+   aiokafka loop that consumes the partner's raw records and produces each unchanged,
+   with the translator's settings: `getmany` of up to 500, one transaction per batch
    (idempotent, `acks=all`), `send_offsets_to_transaction`, `read_committed`.
 3. **Translate** (`bench/translate.py`): `connectors.translator.Translator` itself over
    the same raw records, for every partner in `connectors.registry.partners()` that has
@@ -537,10 +537,12 @@ whose topics are deleted at the end; the broker is never stopped.
    interleaved rounds. Every run has its own topic prefix and a fresh 3-partition raw
    topic with the same records, written in one transaction held open until the group
    is stable with every process owning a part of the topic; its commit releases all
-   records at once, so start-up and the group join are not measured. Records are
-   counted from outside by the group's committed offsets (polled every 20 ms), from
-   that commit to the last record's; CPU is each process's and the broker's user +
-   system time (psutil) between the same two moments.
+   records at once, so start-up and the group join are not measured, and the first
+   tenth of the records is left out as warm-up (every run starts cold; a JVM compiles
+   its hot code then). Records are counted from outside by the group's committed
+   offsets (polled every 20 ms), from the first commit past that tenth to the last
+   record's; CPU is each process's and the broker's user + system time (psutil)
+   between the same two moments.
 4. **Webhook ingress** (`bench/ingress.py`): the shipped webhook app in its own
    process with a bare endpoint on the same server; an open-loop generator
    (`bench/_http.py`: raw HTTP/1.1 on up to 64 keep-alive connections, cheaper than the
