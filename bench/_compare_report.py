@@ -105,7 +105,7 @@ def section(results: Results) -> list[str]:
         )
     lines += [
         "",
-        "The Kafka Streams peer (`bench/streams_peer/`, Java 17, kafka-streams "
+        "The Kafka Streams peer (`bench/streams-peer/`, Java 17, kafka-streams "
         f"{results.versions.get('kafka-streams (peer)', '?')}, Jackson) does per message "
         "what `ketenbus translate` does for Maasdal: reads the raw record's `kb_` headers, "
         "parses the JSON with exact decimals, checks the fields the adapter and the fact "

@@ -6,7 +6,7 @@ records, in the same run, on the same broker:
 * **passthrough**: the bare aiokafka transactional loop (``python -m bench._passthrough``),
   forwarding each raw record unchanged: the ceiling of a Python process.
 * **translate**: ``python -m ketenbus --config <file> translate``, as it is deployed.
-* **streams**: the Kafka Streams peer (``bench/streams_peer/``, ``exactly_once_v2``, Jackson),
+* **streams**: the Kafka Streams peer (``bench/streams-peer/``, ``exactly_once_v2``, Jackson),
   the same mapping on the JVM: what a user choosing a stack compares against.
 
 Each runs as 1 and as 2 processes in one consumer group (the raw topic has 3

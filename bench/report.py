@@ -530,7 +530,7 @@ whose topics are deleted at the end; the broker is never stopped.
    a translatable sample; then the bulk replay through it, with a progress bar.
    **Same-run comparison** (`bench/compare.py`): the passthrough
    (`python -m bench._passthrough`), `ketenbus translate` (`python -m ketenbus --config
-   <file> translate`) and the Kafka Streams peer (`bench/streams_peer/`, a Maven project
+   <file> translate`) and the Kafka Streams peer (`bench/streams-peer/`, a Maven project
    that the benchmark builds into `.cache/bench/streams-peer/` when its sources changed;
    `exactly_once_v2`, Jackson, the same Maasdal mapping, fact JSON and `ce_` headers) as
    processes of their own, each as 1 and as 2 processes in one group, in three

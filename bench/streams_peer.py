@@ -1,4 +1,4 @@
-"""The Kafka Streams peer (``bench/streams_peer/``): built with Maven, run with java.
+"""The Kafka Streams peer (``bench/streams-peer/``): built with Maven, run with java.
 
 The Maven project builds into ``.cache/bench/streams-peer/`` (the jar and its runtime
 dependencies in ``libs/``); :func:`build` runs Maven only when the jar is missing or
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench._context import PROJECT_ROOT
 
-PROJECT = PROJECT_ROOT / "bench" / "streams_peer"
+PROJECT = PROJECT_ROOT / "bench" / "streams-peer"
 POM = PROJECT / "pom.xml"
 OUT = PROJECT_ROOT / ".cache" / "bench" / "streams-peer"
 JAR = OUT / "streams-peer.jar"

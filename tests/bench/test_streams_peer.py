@@ -1,6 +1,6 @@
 """The benchmark's Kafka Streams peer builds, and maps Maasdal as ketenbus does.
 
-The peer (``bench/streams_peer/``) is only a fair comparison if it does the same work
+The peer (``bench/streams-peer/``) is only a fair comparison if it does the same work
 per message: the same checks, the same fact JSON, the same CloudEvents headers. Its
 ``map`` mode runs the mapping its Streams processor runs, without Kafka, over files;
 every Maasdal sample must come out as the Python adapter's record (key, value, the
@@ -23,7 +23,7 @@ from connectors.registry import partners
 from contracts import RawMessage
 
 REPO = Path(__file__).resolve().parents[2]
-POM = REPO / "bench" / "streams_peer" / "pom.xml"
+POM = REPO / "bench" / "streams-peer" / "pom.xml"
 OUT = REPO / ".cache" / "bench" / "streams-peer"
 SAMPLES = REPO / "connectors" / "maasdal" / "samples"
 MAIN_CLASS = "nl.ketenbus.bench.streamspeer.StreamsPeer"

@@ -28,7 +28,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * The benchmark's Kafka Streams peer of `ketenbus translate` (bench/streams_peer/pom.xml).
+ * The benchmark's Kafka Streams peer of `ketenbus translate` (bench/streams-peer/pom.xml).
  *
  * <pre>
  * StreamsPeer run --bootstrap HOST:PORT --input RAW_TOPIC --orders TOPIC --signals TOPIC
