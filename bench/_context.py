@@ -20,6 +20,7 @@ class Scale:
     name: str
     perf_records: int  # ProducerPerformance / ConsumerPerformance
     translate_records: int  # per partner, for (2) and (3)
+    compare_records: int  # Maasdal, each run of the same-run comparison (bench/compare.py)
     replay_records: int  # the bulk replay (3)
     ingress_step_seconds: float
     ingress_rates: tuple[int, ...]
@@ -34,6 +35,7 @@ FULL = Scale(
     name="full",
     perf_records=2_000_000,
     translate_records=100_000,
+    compare_records=200_000,
     replay_records=1_000_000,
     ingress_step_seconds=10.0,
     ingress_rates=(250, 500, 1000, 1500, 2000, 3000, 4000, 6000, 8000),
@@ -47,6 +49,7 @@ QUICK = Scale(
     name="quick",
     perf_records=200_000,
     translate_records=5_000,
+    compare_records=100_000,
     replay_records=20_000,
     ingress_step_seconds=2.0,
     ingress_rates=FULL.ingress_rates,
@@ -60,6 +63,7 @@ SMOKE = Scale(  # development of the benchmark itself: every code path in second
     name="smoke",
     perf_records=20_000,
     translate_records=1_000,
+    compare_records=5_000,
     replay_records=2_000,
     ingress_step_seconds=1.0,
     ingress_rates=(250, 1000, 3000),

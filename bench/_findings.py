@@ -117,9 +117,9 @@ def _translate(results: Results) -> list[str]:
         "JSON with exact decimals (`json.loads(parse_float=Decimal)`: pydantic's own JSON "
         "reader reads numbers through a float, so `64.90` would become `64.9`) and the "
         "envelope's bytes; none of them can go without giving up a guarantee of the contract. "
-        "The scaling path is the design's: more translator processes, one per raw partition "
-        "(distinct `instance` numbers); on this two-core machine the broker needs the other "
-        "core, so that is not measured here.",
+        "The scaling path is the design's: more translator processes in one group; the "
+        "*Same-run comparison* runs 1 and 2 of them beside the passthrough and the Kafka "
+        "Streams peer (on this two-core machine the broker shares the cores with them).",
         "",
     ]
     others = {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]
 
+from bench import streams_peer
 from bench._context import PROJECT_ROOT
 
 _PACKAGES = ("aiokafka", "faststream", "pydantic", "starlette", "uvicorn", "httpx", "orjson")
@@ -37,6 +38,7 @@ def versions() -> dict[str, str]:
     found = {"Python": platform.python_version()}
     jars = sorted((PROJECT_ROOT / ".cache" / "kafka" / "libs").glob("kafka_2.13-*.jar"))
     found["Kafka (broker)"] = jars[0].stem.removeprefix("kafka_2.13-") if jars else "unknown"
+    found["kafka-streams (peer)"] = streams_peer.kafka_streams_version()
     for package in _PACKAGES:
         try:
             found[package] = metadata.version(package)

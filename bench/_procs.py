@@ -17,7 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Child:
-    """``with Child(name, args, log_dir) as child:`` runs ``python <args>`` in the project.
+    """``with Child(name, args, log_dir) as child:`` runs ``python <args>`` in the project
+    (``<executable> <args>`` with ``executable``, e.g. ``java``).
 
     stderr goes to ``<log_dir>/<name>.log``; with ``port_line=True`` the first stdout
     line is the port the child listens on (``child.port``). Leaving the block sends
@@ -33,8 +34,10 @@ class Child:
         env: dict[str, str] | None = None,
         port_line: bool = False,
         grace: float = 15.0,
+        executable: str = sys.executable,
     ) -> None:
         self.name = name
+        self._executable = executable
         self._args = args
         self._log_path = log_dir / f"{name}.log"
         self._env = env
@@ -52,7 +55,7 @@ class Child:
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self._log_path, "wb")
         self._popen = subprocess.Popen(
-            [sys.executable, *self._args],
+            [self._executable, *self._args],
             stdout=subprocess.PIPE if self._port_line else self._log,
             stderr=self._log,
             stdin=subprocess.DEVNULL,
@@ -72,6 +75,11 @@ class Child:
             self.__exit__(None, None, None)
             raise RuntimeError(f"{self.name} did not start; see {self._log_path}")
         return int(line)
+
+    def last_log_line(self) -> str:
+        """The last line the child wrote to its log (why it stopped, when it did)."""
+        lines = self._log_path.read_text(errors="replace").strip().splitlines()
+        return lines[-1] if lines else ""
 
     def alive(self) -> bool:
         return self._popen is not None and self._popen.poll() is None

@@ -25,6 +25,38 @@ class Throughput:
 
 
 @dataclass
+class CompareRun:
+    """One run of the same-run comparison: one stack as ``processes`` processes.
+
+    ``records`` and ``seconds`` are counted from outside, by the committed offsets of
+    the stack's consumer group; ``cpu_seconds`` is what each of its processes used in
+    that time (user + system), ``broker_cpu_seconds`` the broker's. ``error`` says why a
+    run has no figures (an instance that died, a stall).
+    """
+
+    stack: str  # "passthrough", "translate" or "streams"
+    processes: int
+    round: int
+    records: int = 0
+    seconds: float = 0.0
+    cpu_seconds: list[float] = field(default_factory=list)
+    broker_cpu_seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.records / self.seconds if self.seconds > 0 and not self.error else 0.0
+
+    def cpu_us(self) -> list[float]:
+        """CPU µs per message of each process (its CPU over all the run's messages)."""
+        return [1e6 * cpu / self.records for cpu in self.cpu_seconds] if self.records else []
+
+    @property
+    def broker_cpu_us(self) -> float:
+        return 1e6 * self.broker_cpu_seconds / self.records if self.records else 0.0
+
+
+@dataclass
 class Step:
     """One fixed-rate step: offered rate, what came back, and the latency percentiles (ms)."""
 
@@ -91,6 +123,8 @@ class Results:
     passthrough: dict[str, Throughput] = field(default_factory=dict)
     translate: dict[str, Throughput] = field(default_factory=dict)
     replay: Throughput | None = None
+    compare: list[CompareRun] = field(default_factory=list)
+    compare_records: int = 0
     replay_total: int = 0
     ingress: dict[str, dict[str, list[Step]]] = field(default_factory=dict)
     delivery: dict[str, Throughput] = field(default_factory=dict)
@@ -123,6 +157,7 @@ def load(path: str) -> Results:
     results.passthrough = {k: Throughput(**v) for k, v in data["passthrough"].items()}
     results.translate = {k: Throughput(**v) for k, v in data["translate"].items()}
     results.replay = throughput(data["replay"])
+    results.compare = [CompareRun(**item) for item in data.get("compare", [])]
     results.ingress = {
         variant: {endpoint: steps(items) for endpoint, items in endpoints.items()}
         for variant, endpoints in data["ingress"].items()
@@ -135,5 +170,6 @@ def load(path: str) -> Results:
 
 _PLAIN = (
     "scale", "command", "started_at", "machine", "versions", "notes", "canonical_bytes",
-    "broker", "replay_total", "delivery_concurrency", "memory_mb", "profiles", "finished_at",
+    "broker", "replay_total", "compare_records", "delivery_concurrency", "memory_mb",
+    "profiles", "finished_at",
 )  # fmt: skip

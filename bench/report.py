@@ -13,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench._compare_report import rows as compare_rows
+from bench._compare_report import section as compare_section
 from bench._context import (
     DELIVERY_TARGET,
     E2E_HOLD_MS,
@@ -104,6 +106,7 @@ def table(results: Results) -> list[list[str]]:
                 _met(translate.per_second >= TRANSLATE_TARGET * ceiling),
             ]
         )
+    rows += compare_rows(results)
     if results.replay is not None and "maasdal" in results.passthrough:
         ceiling = results.passthrough["maasdal"].per_second
         replay = results.replay
@@ -418,6 +421,7 @@ def write(results: Results, report: Path, banner: str) -> None:
         "",
         f"![Latency percentiles against rate]({rel}/latency.png)",
         "",
+        *compare_section(results),
     ]
     if results.notes:
         parts += ["## Notes from this run", ""]
@@ -517,13 +521,28 @@ whose topics are deleted at the end; the broker is never stopped.
    apart from the broker's jars), on a 3-partition topic, with records the size of a
    mean Maasdal canonical record (key + JSON value + `ce_` headers, measured from the
    samples).
-2. **Python ceiling** (`bench/translate.py`, `passthrough`): a bare aiokafka loop that
-   consumes the partner's raw records and produces each unchanged, with the
-   translator's settings: `getmany` of up to 500, one transaction per batch
+2. **Python ceiling** (`bench/_passthrough.py`, run by `bench/translate.py`): a bare
+   aiokafka loop that consumes the partner's raw records and produces each unchanged,
+   with the translator's settings: `getmany` of up to 500, one transaction per batch
    (idempotent, `acks=all`), `send_offsets_to_transaction`, `read_committed`.
 3. **Translate** (`bench/translate.py`): `connectors.translator.Translator` itself over
    the same raw records, for every partner in `connectors.registry.partners()` that has
    a translatable sample; then the bulk replay through it, with a progress bar.
+   **Same-run comparison** (`bench/compare.py`): the passthrough
+   (`python -m bench._passthrough`), `ketenbus translate` (`python -m ketenbus --config
+   <file> translate`) and the Kafka Streams peer (`bench/streams-peer/`, a Maven project
+   that the benchmark builds into `.cache/bench/streams-peer/` when its sources changed;
+   `exactly_once_v2`, Jackson, the same Maasdal mapping, fact JSON and `ce_` headers) as
+   processes of their own, each as 1 and as 2 processes in one group, in three
+   interleaved rounds. Every run has its own topic prefix and a fresh 3-partition raw
+   topic with the same records, written in one transaction held open until the group
+   is stable with every process owning a part of the topic; its commit releases all
+   records at once, so start-up and the group join are not measured, and the first
+   tenth of the records is left out as warm-up (every run starts cold; a JVM compiles
+   its hot code then). Records are counted from outside by the group's committed
+   offsets (polled every 20 ms), from the first commit past that tenth to the last
+   record's; CPU is each process's and the broker's user + system time (psutil)
+   between the same two moments.
 4. **Webhook ingress** (`bench/ingress.py`): the shipped webhook app in its own
    process with a bare endpoint on the same server; an open-loop generator
    (`bench/_http.py`: raw HTTP/1.1 on up to 64 keep-alive connections, cheaper than the

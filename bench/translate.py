@@ -5,10 +5,10 @@ its raw topic is filled with copies of its samples (Maasdal's made unique: each
 message its own id and order), gzip-compressed like the RawWriter writes them. Then,
 reading the same records:
 
-* **passthrough (2)**: bare aiokafka consume → produce with the translator's settings:
-  ``getmany`` up to 500 records, one transaction per batch (idempotent, ``acks=all``),
-  ``send_offsets_to_transaction``, ``read_committed``. It forwards each record as it
-  is: no parsing, no adapter, no envelope.
+* **passthrough (2)**: bare aiokafka consume → produce with the translator's settings
+  (``bench/_passthrough.py``): ``getmany`` up to 500 records, one transaction per batch
+  (idempotent, ``acks=all``), ``send_offsets_to_transaction``, ``read_committed``. It
+  forwards each record as it is: no parsing, no adapter, no envelope.
 * **translate (3)**: ``connectors.translator.Translator`` itself (the same class
   ``ketenbus translate`` runs), with the partner's adapter.
 
@@ -27,11 +27,12 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bench import compare
 from bench._context import TRANSLATE_TARGET, Context
 from bench._kafka import fill_topic
+from bench._passthrough import Passthrough
 from bench._profile import Profiler
 from bench._results import Results, Throughput
 from bench._samples import MAASDAL, iter_maasdal_messages, maasdal_raw, partner_samples
@@ -39,10 +40,8 @@ from connectors.registry import partners
 from connectors.translator import Translator
 from contracts import KafkaRecord, KafkaSettings
 from contracts.kafka import RAW_TOPIC_CONFIG
-from kit.kafka import clients
 from kit.kafka.topics import ensure_topics
 
-MAX_BATCH = 500  # the Translator's default, which `ketenbus translate` uses
 RAW_COMPRESSION = "gzip"  # what the RawWriter writes
 _STALL_SECONDS = 60.0
 PROFILE_RECORDS_PER_SECOND = 10_000  # enough records for about profile_seconds of work
@@ -98,45 +97,12 @@ async def passthrough(kafka: KafkaSettings, source: str, total: int) -> Throughp
     group = f"{kafka.topic_prefix}bench-passthrough"
     target = f"{kafka.topic_prefix}bench.passthrough"
     await ensure_topics(kafka, [target], RAW_TOPIC_CONFIG)
-    clients.retry_transactions_sooner()  # the translator's transaction tuning too
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka.bootstrap_servers,
-        transactional_id=f"{group}-0",
-        enable_idempotence=True,
-        acks="all",
-        max_request_size=int(RAW_TOPIC_CONFIG["max.message.bytes"]),
-    )
-    consumer = AIOKafkaConsumer(
-        source,
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-    )
-    await producer.start()
-    await consumer.start()
-
-    async def step() -> int:
-        batch = await consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
-        if not batch:
-            return 0
-        async with producer.transaction():
-            sends = [
-                await producer.send(target, value=r.value, key=r.key, headers=list(r.headers))
-                for records in batch.values()
-                for r in records
-            ]
-            await asyncio.gather(*sends)
-            offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
-            await producer.send_offsets_to_transaction(offsets, group)
-        return sum(len(records) for records in batch.values())
-
+    loop = Passthrough(kafka.bootstrap_servers, source, target, group)
+    await loop.start()
     try:
-        records, seconds = await _timed(step, total)
+        records, seconds = await _timed(loop.step, total)
     finally:
-        await consumer.stop()
-        await producer.stop()
+        await loop.stop()
     return Throughput(records=records, seconds=seconds, events=records)
 
 
@@ -232,6 +198,8 @@ async def run_partners(ctx: Context, results: Results) -> None:
             f"    passthrough {p.per_second:,.0f} rec/s, translate {t.per_second:,.0f} rec/s "
             f"({t.events_per_second:,.0f} events/s)"
         )
+    ctx.console.print("  same-run comparison, as processes: passthrough, translate, Streams peer")
+    await compare.run(ctx, results)
     if ctx.profile:
         # Maasdal always (the reference format), every other partner that misses the target.
         for partner_id, done in results.translate.items():
