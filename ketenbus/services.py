@@ -25,7 +25,8 @@ from ketenbus.config import KetenbusSettings
 from kit.kafka.outage import wait_for_kafka, watch_kafka
 from kit.kafka.topics import ensure_topics
 from router.delivery import DestinationStopped, router_stopped
-from router.registry import DESTINATIONS, BuildContext, Worker
+from router.plugin import BuildContext, Worker
+from router.registry import DESTINATIONS
 
 log = logging.getLogger(__name__)
 

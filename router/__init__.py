@@ -7,8 +7,9 @@
       -> onderhoud, financien (VERA OHD), relaties (VERA BRG), dwh (Kafka topics)
       -> keten.deadletter.<destination>
 
-Destinations are plugins (``router.registry``) with a settings model and a ceiling;
-the machinery around them is here once. See docs/router.md.
+Destinations are plugins (``router.plugin``, each in its folder, listed in
+``router.registry``) with a settings model and a ceiling; the machinery around them
+is here and in ``kit`` once. See docs/router.md.
 """
 
 from kit.delivery.breaker import BreakerSettings, BreakerState, CircuitBreaker
@@ -37,7 +38,8 @@ from router.entitlement import (
     decide,
     view,
 )
-from router.registry import DESTINATIONS, BuildContext, DestinationPlugin, Worker
+from router.plugin import BuildContext, DestinationPlugin, Worker
+from router.registry import DESTINATIONS
 from router.settings import DestinationSettings
 from router.topic_delivery import TopicDeliveryWorker, TopicDestination
 from router.vera_client import VeraCall, VeraClient, VeraSystemSettings

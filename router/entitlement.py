@@ -16,7 +16,7 @@ Decided from the contract alone, never from per-destination field lists:
   ``free_text`` is false (the data warehouse). Its code only ever gets that view, so
   a mapping cannot leak what it was never given.
 
-Each destination also has a *ceiling* in code (``router.registry``): the
+Each destination also has a *ceiling* in code (its ``plugin.py``): the
 corporation's own rules (vera-mapping.md: "the signal never reaches onderhoud,
 financien, the data warehouse other than as a count"). Configuration may narrow an
 entitlement but never lift it above the ceiling, and may route only fact types it

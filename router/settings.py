@@ -1,7 +1,7 @@
 """What every destination's configuration has, whatever system it is.
 
 ``[destinations.<id>]`` in the TOML file is validated by that destination's settings
-model (a subclass of :class:`DestinationSettings`, registered in ``router.registry``);
+model (a subclass of :class:`DestinationSettings`, in its ``plugin.py``);
 its defaults are the corporation's rules for that destination, so a minimal entry
 needs only the URL and, from the environment, the secret.
 """

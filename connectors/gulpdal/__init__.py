@@ -9,7 +9,7 @@ import re
 from connectors.channels.file_inbox import MIB, FileInboxPartner, run_file_inbox
 from connectors.gulpdal.inbound import PARTNER, check, translate
 from connectors.gulpdal.settings import GulpdalSettings
-from connectors.registry import PartnerPlugin
+from connectors.plugin import PartnerPlugin
 from contracts import KafkaSettings
 
 log = logging.getLogger(__name__)

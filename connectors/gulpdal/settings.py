@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
-from connectors.registry import PartnerSettings
+from connectors.plugin import PartnerSettings
 
 
 class GulpdalSettings(PartnerSettings):

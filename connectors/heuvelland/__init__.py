@@ -10,7 +10,7 @@ from connectors.channels.file_inbox import MIB, FileInboxPartner, run_file_inbox
 from connectors.heuvelland.inbound import PARTNER, check, translate
 from connectors.heuvelland.outbound import build_outbound
 from connectors.heuvelland.settings import HeuvellandSettings
-from connectors.registry import PartnerPlugin
+from connectors.plugin import PartnerPlugin
 from contracts import KafkaSettings
 
 log = logging.getLogger(__name__)

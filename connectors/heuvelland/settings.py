@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 
 from connectors.channels.file_inbox import FileInboxSettings
-from connectors.registry import PartnerSettings
+from connectors.plugin import PartnerSettings
 from kit.delivery.retry import RetryPolicy
 
 

@@ -4,7 +4,7 @@ from connectors.channels.webhook import WebhookEndpoint, WebhookPartner, json_ke
 from connectors.maasdal.inbound import PARTNER, translate
 from connectors.maasdal.outbound import build_outbound
 from connectors.maasdal.settings import MaasdalSettings
-from connectors.registry import PartnerPlugin
+from connectors.plugin import PartnerPlugin
 
 SIGNATURE_HEADER = "X-Maasdal-Signature"
 WEBHOOK = WebhookEndpoint(partner_id=PARTNER, signature_header=SIGNATURE_HEADER)

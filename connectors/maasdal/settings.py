@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from connectors.registry import PartnerSettings
+from connectors.plugin import PartnerSettings
 from contracts.settings import HttpUrlText, Missing
 from kit.delivery.retry import RetryPolicy
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from connectors.channels.poller import Poller, PollerFenced, SourceRefused
-from connectors.registry import PartnerPlugin
+from connectors.plugin import PartnerPlugin
 from connectors.roerdal.feed import RoerdalFeed
 from connectors.roerdal.inbound import PARTNER, translate
 from connectors.roerdal.settings import RoerdalSettings

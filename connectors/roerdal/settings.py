@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from connectors.channels.poller import Backoff
-from connectors.registry import PartnerSettings
+from connectors.plugin import PartnerSettings
 from contracts.settings import HttpUrlText, Missing
 
 

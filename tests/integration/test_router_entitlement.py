@@ -19,7 +19,8 @@ from contracts import (
 )
 from ketenbus.config import KetenbusSettings
 from router.delivery import DeliveryWorker
-from router.registry import DESTINATIONS, BuildContext
+from router.plugin import BuildContext
+from router.registry import DESTINATIONS
 from tests.kafka_helpers import eventually, read_records
 from tests.router.kit import (
     API_KEYS,

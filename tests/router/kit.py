@@ -13,7 +13,8 @@ from aiokafka import AIOKafkaProducer
 
 from contracts import CanonicalEvent, KafkaSettings, OrderFact, event_id
 from kit.kafka.topics import ensure_topics
-from router.registry import DESTINATIONS, BuildContext, Worker
+from router.plugin import BuildContext, Worker
+from router.registry import DESTINATIONS
 
 API_KEYS = {
     "onderhoud": "test-key-onderhoud",

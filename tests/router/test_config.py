@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from contracts import Classification, Purpose
 from ketenbus.config import KetenbusSettings, describe, load_settings
 from router.delivery import DeliveryWorker
-from router.registry import DESTINATIONS, BuildContext
+from router.plugin import BuildContext
+from router.registry import DESTINATIONS
 from router.topic_delivery import TopicDeliveryWorker
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "router.md"

@@ -13,8 +13,10 @@ from contracts import (
     SocialSignalRaised,
 )
 from router.destination import Withheld
+from router.destinations.financien.plugin import CEILING as FINANCIEN_CEILING
+from router.destinations.onderhoud.plugin import CEILING as ONDERHOUD_CEILING
 from router.entitlement import ConfigurationError, Entitlement, check_configuration, view
-from router.registry import DESTINATIONS, FINANCIEN_CEILING, ONDERHOUD_CEILING
+from router.registry import DESTINATIONS
 from tests.router.kit import API_KEYS, PSEUDONYM_KEY, at, wrap
 from tests.router.samples import NOTE, ORDER, TENANT, invoice
 

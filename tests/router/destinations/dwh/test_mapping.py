@@ -37,8 +37,8 @@ from contracts.schema import committed_schema
 from router.destinations.dwh import DwhDestination, Pseudonymiser, order_record
 from router.destinations.dwh import destination as dwh_destination
 from router.destinations.dwh.mapping import count_key, count_record
+from router.destinations.dwh.plugin import CEILING as DWH_CEILING
 from router.entitlement import Counted, Redacted, decide
-from router.registry import DWH_CEILING
 from tests.router.kit import PSEUDONYM_KEY, at, wrap
 from tests.router.samples import NOTE, ORDER, TENANT, invoice
 
