@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from contracts.settings import SettingsModel
 from contracts.topics import Topics
 
@@ -12,9 +14,15 @@ class KafkaSettings(SettingsModel):
     bootstrap_servers: str = "127.0.0.1:19092"
     topic_prefix: str = ""
     client_id: str = "ketenbus"
-    # Used when ketenbus creates its own topics; a production cluster wants 3 replicas.
-    partitions: int = 3
-    replication_factor: int = 1
+    partitions: int = Field(
+        default=6,
+        ge=1,
+        description="Partitions of the topics ketenbus creates: the most instances any "
+        "stage can run in (docs/architecture.md, Scaling out).",
+    )
+    replication_factor: int = Field(
+        default=1, ge=1, description="Replicas of the topics it creates; 3 in production."
+    )
 
     @property
     def topics(self) -> Topics:

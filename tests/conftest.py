@@ -36,6 +36,7 @@ def kafka(local_kafka: LocalKafka) -> KafkaSettings:
     return KafkaSettings(
         bootstrap_servers=local_kafka.bootstrap_servers,
         topic_prefix=f"t{uuid.uuid4().hex[:10]}.",
+        partitions=3,  # fewer than the default: quicker to create, still more than one
     )
 
 

@@ -48,6 +48,7 @@ def write_config(
     text = f"""[kafka]
 bootstrap_servers = "{kafka.bootstrap_servers}"
 topic_prefix = "{kafka.topic_prefix}"
+partitions = {kafka.partitions}
 
 [webhook]
 port = {free_port()}
