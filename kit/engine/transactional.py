@@ -202,7 +202,7 @@ class TransactionalEngine:
     async def stop(self) -> None:
         try:
             if self._consumer is not None:
-                await self._consumer.stop()  # revokes: the producers close there
+                await self._consumer.stop()  # leaves the group: the batch in hand commits first
         finally:
             await self._close_producers(set(self._producers))
             self._consumer = None
