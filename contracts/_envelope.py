@@ -107,14 +107,22 @@ class CanonicalEvent(BaseModel):
 
         Runs for every event the translator writes, so it builds the header tuple
         directly: names and the per-type ``type``/``dataschema`` values are made once
-        (:func:`_type_headers`), and the fact's JSON comes from its serializer as
-        bytes. The record is byte for byte what a plain attribute dict would give
-        (tests/connectors/test_translator_bytes.py pins it).
+        (:func:`_type_headers`), the five ownership headers once per combination of
+        their values (:func:`_ownership_headers`), and the fact's JSON comes from its
+        serializer as bytes. The record is byte for byte what a plain attribute dict
+        would give (tests/connectors/test_translator_bytes.py pins it).
         """
         data = self.data
         ownership = self.ownership
         type_header, dataschema_header = _type_headers(data.fact_type)
         subject = data.order_number.encode()
+        owner, producer, classification, purpose, retention = _ownership_headers(
+            ownership.owner,
+            ownership.producer,
+            ownership.classification,
+            ownership.purpose,
+            ownership.retention,
+        )
         headers: Headers = (
             _CONTENT_TYPE_HEADER,
             _SPECVERSION_HEADER,
@@ -124,11 +132,11 @@ class CanonicalEvent(BaseModel):
             ("ce_subject", subject),
             ("ce_time", _rfc3339(data.occurred_at).encode()),
             dataschema_header,
-            ("ce_owner", ownership.owner.encode()),
-            ("ce_producer", ownership.producer.encode()),
-            ("ce_classification", ownership.classification.value.encode()),
-            ("ce_purpose", ownership.purpose.value.encode()),
-            ("ce_retention", ownership.retention.encode()),
+            owner,
+            producer,
+            classification,
+            purpose,
+            retention,
         )
         if self.traceparent:
             headers += (("ce_traceparent", self.traceparent.encode()),)
@@ -196,7 +204,9 @@ def read_fact(model: type[F], value: bytes) -> F:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # a fact's times are UTC already (UtcDatetime)
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 _CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
@@ -209,6 +219,21 @@ def _type_headers(fact_type: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]
     return (
         ("ce_type", cloudevents_type(fact_type).encode()),
         ("ce_dataschema", dataschema(fact_type).encode()),
+    )
+
+
+@lru_cache(maxsize=256)
+def _ownership_headers(
+    owner: str, producer: str, classification: str, purpose: str, retention: str
+) -> tuple[tuple[str, bytes], ...]:
+    """The five ownership headers, made once per combination of their values (the
+    whole key: nothing of one event's own data is in them)."""
+    return (
+        ("ce_owner", owner.encode()),
+        ("ce_producer", producer.encode()),
+        ("ce_classification", classification.encode()),
+        ("ce_purpose", purpose.encode()),
+        ("ce_retention", retention.encode()),
     )
 
 
