@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from connectors import exact_json
 from connectors.adapter import invalid
 from connectors.errors import InvalidMessage, UnreadableMessage
 from connectors.maasdal._message import Gereed, MaasdalBericht, Status
@@ -53,7 +52,7 @@ def translate(raw: RawMessage) -> list[CanonicalEvent]:
 def parse(body: bytes) -> MaasdalBericht:
     """Read the JSON with exact decimals; a typed error says what is wrong."""
     try:
-        document: Any = _loads(body)
+        document: Any = exact_json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise UnreadableMessage(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
@@ -64,15 +63,6 @@ def parse(body: bytes) -> MaasdalBericht:
         return MaasdalBericht.model_validate(document)
     except ValidationError as exc:
         raise invalid(exc, message_id=message_id) from None
-
-
-_JSON = json.JSONDecoder(parse_float=Decimal)
-
-
-def _loads(body: bytes) -> Any:
-    """``json.loads(body, parse_float=Decimal)`` without a new decoder per message: the
-    same encoding detection and decoding, the same errors."""
-    return _JSON.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _fact(bericht: MaasdalBericht) -> OrderFact:

@@ -8,12 +8,11 @@ event id and therefore no second effect.
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from connectors import exact_json
 from connectors.adapter import invalid
 from connectors.errors import InvalidMessage, UnreadableMessage, UnsupportedMessage
 from connectors.roerdal._mutatie import Mutatie
@@ -58,7 +57,7 @@ def translate(raw: RawMessage) -> list[CanonicalEvent]:
 def parse(body: bytes) -> Mutatie:
     """Read one mutatie; a typed error names the field that is wrong."""
     try:
-        document: Any = _loads(body)
+        document: Any = exact_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise UnreadableMessage(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
@@ -69,15 +68,6 @@ def parse(body: bytes) -> Mutatie:
         return Mutatie.model_validate(document)
     except ValidationError as exc:
         raise invalid(exc, message_id=message_id) from None
-
-
-_JSON = json.JSONDecoder(parse_float=Decimal)
-
-
-def _loads(body: bytes) -> Any:
-    """``json.loads(body, parse_float=Decimal)`` without a new decoder per message: the
-    same encoding detection and decoding, the same errors."""
-    return _JSON.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _fact(mutatie: Mutatie, *, message_id: str) -> OrderFact:
