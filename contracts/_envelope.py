@@ -23,6 +23,7 @@ from contracts._errors import InvalidEnvelope, UnknownFactType, validation_probl
 from contracts._facts import FACT_TYPES, OrderFact
 from contracts._ids import event_id
 from contracts._ownership import Classification, Ownership, Purpose, classify
+from contracts._validated import validated
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -78,12 +79,15 @@ class CanonicalEvent(BaseModel):
         traceparent: str | None = None,
     ) -> CanonicalEvent:
         """Wrap a fact, deriving its id and ownership tags from where it came from."""
-        return cls(
-            id=event_id(partner, partner_message_id, fact_index),
-            source=f"/partners/{partner}/{channel}",
-            ownership=_ownership(partner, classify(fact), fact.purpose, fact.retention),
-            traceparent=traceparent,
-            data=fact,
+        return validated(
+            cls,
+            {
+                "id": event_id(partner, partner_message_id, fact_index),
+                "source": f"/partners/{partner}/{channel}",
+                "ownership": _ownership(partner, classify(fact), fact.purpose, fact.retention),
+                "traceparent": traceparent,
+                "data": fact,
+            },
         )
 
     @property
