@@ -29,6 +29,7 @@ from contracts import (
     OrderInterrupted,
     RawMessage,
     TechnicallyCompleted,
+    validated,
 )
 
 PARTNER = "roerdal"
@@ -65,7 +66,7 @@ def parse(body: bytes) -> Mutatie:
     found = document.get("id")
     message_id = str(found) if isinstance(found, int) and not isinstance(found, bool) else ""
     try:
-        return Mutatie.model_validate(document)
+        return validated(Mutatie, document)
     except ValidationError as exc:
         raise invalid(exc, message_id=message_id) from None
 
@@ -97,9 +98,9 @@ def _status_fact(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -
     if status is None:
         raise InvalidMessage("status: required for soort status", message_id=message_id)
     if status in _INFORMATION_CODES:
-        return InformationExchanged(**common, code=status)
+        return validated(InformationExchanged, {**common, "code": status})
     if status is DicoStatus.OND:
-        return OrderInterrupted(**common, reason=mutatie.reden)
+        return validated(OrderInterrupted, {**common, "reason": mutatie.reden})
     if status is DicoStatus.VER:
         # A lead-time extension needs the new deadline, and Roerdal's feed has no field
         # for one: refused with a reason rather than sent without its point.
@@ -109,7 +110,7 @@ def _status_fact(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -
     if status is DicoStatus.TGE:
         # A bare TGE status (without a gereed mutatie) completes at the mutatie's time.
         return _completion(mutatie, common, message_id=message_id)
-    return STATUS_FACTS[status](**common)
+    return validated(STATUS_FACTS[status], common)
 
 
 def _completion(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -> OrderFact:
