@@ -73,6 +73,7 @@ from contracts._ownership import (
     redact,
 )
 from contracts._time import AMSTERDAM, as_utc, end_of_local_day_utc, local_to_utc
+from contracts._validated import validated
 from contracts.deadletter import DeadLetter, DeadLetterHeader, context_of
 from contracts.kafka import KafkaSettings
 from contracts.raw import RawHeader, RawMessage
@@ -151,5 +152,6 @@ __all__ = [
     "local_to_utc",
     "read_fact",
     "redact",
+    "validated",
     "validation_problems",
 ]

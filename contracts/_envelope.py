@@ -23,6 +23,7 @@ from contracts._errors import InvalidEnvelope, UnknownFactType, validation_probl
 from contracts._facts import FACT_TYPES, OrderFact
 from contracts._ids import event_id
 from contracts._ownership import Classification, Ownership, Purpose, classify
+from contracts._validated import validated
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -78,12 +79,15 @@ class CanonicalEvent(BaseModel):
         traceparent: str | None = None,
     ) -> CanonicalEvent:
         """Wrap a fact, deriving its id and ownership tags from where it came from."""
-        return cls(
-            id=event_id(partner, partner_message_id, fact_index),
-            source=f"/partners/{partner}/{channel}",
-            ownership=_ownership(partner, classify(fact), fact.purpose, fact.retention),
-            traceparent=traceparent,
-            data=fact,
+        return validated(
+            cls,
+            {
+                "id": event_id(partner, partner_message_id, fact_index),
+                "source": f"/partners/{partner}/{channel}",
+                "ownership": _ownership(partner, classify(fact), fact.purpose, fact.retention),
+                "traceparent": traceparent,
+                "data": fact,
+            },
         )
 
     @property
@@ -107,14 +111,22 @@ class CanonicalEvent(BaseModel):
 
         Runs for every event the translator writes, so it builds the header tuple
         directly: names and the per-type ``type``/``dataschema`` values are made once
-        (:func:`_type_headers`), and the fact's JSON comes from its serializer as
-        bytes. The record is byte for byte what a plain attribute dict would give
-        (tests/connectors/test_translator_bytes.py pins it).
+        (:func:`_type_headers`), the five ownership headers once per combination of
+        their values (:func:`_ownership_headers`), and the fact's JSON comes from its
+        serializer as bytes. The record is byte for byte what a plain attribute dict
+        would give (tests/connectors/test_translator_bytes.py pins it).
         """
         data = self.data
         ownership = self.ownership
         type_header, dataschema_header = _type_headers(data.fact_type)
         subject = data.order_number.encode()
+        owner, producer, classification, purpose, retention = _ownership_headers(
+            ownership.owner,
+            ownership.producer,
+            ownership.classification,
+            ownership.purpose,
+            ownership.retention,
+        )
         headers: Headers = (
             _CONTENT_TYPE_HEADER,
             _SPECVERSION_HEADER,
@@ -124,11 +136,11 @@ class CanonicalEvent(BaseModel):
             ("ce_subject", subject),
             ("ce_time", _rfc3339(data.occurred_at).encode()),
             dataschema_header,
-            ("ce_owner", ownership.owner.encode()),
-            ("ce_producer", ownership.producer.encode()),
-            ("ce_classification", ownership.classification.value.encode()),
-            ("ce_purpose", ownership.purpose.value.encode()),
-            ("ce_retention", ownership.retention.encode()),
+            owner,
+            producer,
+            classification,
+            purpose,
+            retention,
         )
         if self.traceparent:
             headers += (("ce_traceparent", self.traceparent.encode()),)
@@ -196,7 +208,9 @@ def read_fact(model: type[F], value: bytes) -> F:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # a fact's times are UTC already (UtcDatetime)
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 _CONTENT_TYPE_HEADER = ("content-type", CONTENT_TYPE.encode())
@@ -209,6 +223,21 @@ def _type_headers(fact_type: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]
     return (
         ("ce_type", cloudevents_type(fact_type).encode()),
         ("ce_dataschema", dataschema(fact_type).encode()),
+    )
+
+
+@lru_cache(maxsize=256)
+def _ownership_headers(
+    owner: str, producer: str, classification: str, purpose: str, retention: str
+) -> tuple[tuple[str, bytes], ...]:
+    """The five ownership headers, made once per combination of their values (the
+    whole key: nothing of one event's own data is in them)."""
+    return (
+        ("ce_owner", owner.encode()),
+        ("ce_producer", producer.encode()),
+        ("ce_classification", classification.encode()),
+        ("ce_purpose", purpose.encode()),
+        ("ce_retention", retention.encode()),
     )
 
 

@@ -139,11 +139,7 @@ def field_markings(model: type[BaseModel]) -> tuple[tuple[str, Marking | None], 
 
 def classify(fact: BaseModel) -> Classification:
     """The highest classification among the marked fields that hold a value."""
-    highest = Classification.INTERNAL
-    for marking in _markings_with_values(fact):
-        if highest <= marking.classification:
-            highest = marking.classification
-    return highest
+    return _BY_RANK[_highest_rank(fact, 0)]
 
 
 def redact(fact: BaseModel, allowed: Classification, *, free_text: bool = True) -> dict[str, Any]:
@@ -187,32 +183,48 @@ def _exclusions(fact: BaseModel, allowed: Classification, free_text: bool) -> di
     return excluded
 
 
-def _markings_with_values(fact: BaseModel) -> list[Marking]:
-    found: list[Marking] = []
-    for name, marking, may_hold_models in _classifying_fields(type(fact)):
+_BY_RANK = tuple(Classification)
+_TOP = len(_BY_RANK) - 1
+"""The highest rank: once a field holds special-category data, nothing can raise it."""
+
+
+def _highest_rank(fact: BaseModel, highest: int) -> int:
+    """The rank of the highest marking with a value in ``fact``, at least ``highest``.
+
+    Runs for every event the translator writes: ranks are ints (no enum comparisons),
+    a field that cannot raise the rank is not read, and it stops at the top rank.
+    """
+    for name, rank, may_hold_models in _classifying_fields(type(fact)):
+        if rank <= highest and not may_hold_models:
+            continue
         value = getattr(fact, name)
         if value is None or value == "" or value == [] or value == ():
             continue
-        if marking is not None:
-            found.append(marking)
+        if rank > highest:
+            highest = rank
+            if highest == _TOP:
+                return highest
         if may_hold_models:
-            children = value if isinstance(value, list | tuple) else [value]
-            for child in children:
+            for child in value if isinstance(value, list | tuple) else (value,):
                 if isinstance(child, BaseModel):
-                    found.extend(_markings_with_values(child))
-    return found
+                    highest = _highest_rank(child, highest)
+                    if highest == _TOP:
+                        return highest
+    return highest
 
 
 @cache
-def _classifying_fields(model: type[BaseModel]) -> tuple[tuple[str, Marking | None, bool], ...]:
-    """The fields that can raise a classification: the marked ones, and the ones whose
-    type can hold models (a line with a mechanic's name). The rest, most fields of most
-    facts, are not looked at: classify runs for every event the translator writes."""
+def _classifying_fields(model: type[BaseModel]) -> tuple[tuple[str, int, bool], ...]:
+    """The fields that can raise a classification, with the rank of their marking (0 if
+    unmarked): the ones marked above internal, and the ones whose type can hold models
+    (a line with a mechanic's name). The rest, most fields of most facts (free text
+    about goods is marked internal, the lowest rank), are not looked at."""
     fields = []
     for name, marking in field_markings(model):
+        rank = 0 if marking is None else marking.classification.rank
         may_hold_models = _may_hold_models(model.model_fields[name].annotation)
-        if marking is not None or may_hold_models:
-            fields.append((name, marking, may_hold_models))
+        if rank > 0 or may_hold_models:
+            fields.append((name, rank, may_hold_models))
     return tuple(fields)
 
 

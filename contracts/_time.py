@@ -39,6 +39,8 @@ def end_of_local_day_utc(day: date) -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     """An aware instant in UTC; a naive one is refused rather than guessed."""
+    if moment.tzinfo is UTC:
+        return moment  # what astimezone(UTC) returns for it; every fact time is checked
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("expected a time with an offset")
     return moment.astimezone(UTC)

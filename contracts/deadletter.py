@@ -61,7 +61,13 @@ class DeadLetter:
         }
         if self.response:
             context[DeadLetterHeader.RESPONSE] = self.response
-        headers = (*original_headers, *((name, text.encode()) for name, text in context.items()))
+        # A part's id comes from the partner's bytes, and a JSON escape can make it a lone
+        # surrogate, which UTF-8 cannot hold: written as its escape, the letter is still
+        # written (it failed here before, and the batch with it, again and again).
+        headers = (
+            *original_headers,
+            *((name, text.encode("utf-8", "backslashreplace")) for name, text in context.items()),
+        )
         return KafkaRecord(key=key, value=value, headers=headers)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from contracts._envelope import Headers, KafkaRecord
 from contracts._errors import InvalidEnvelope
@@ -53,17 +54,26 @@ class RawMessage:
 
     @classmethod
     def from_kafka(cls, key: bytes | None, value: bytes, headers: Headers) -> RawMessage:
-        found = {name: raw.decode("utf-8", errors="replace") for name, raw in headers}
+        # Runs for every raw record the translator reads: only the headers it uses are
+        # decoded (a name given twice counts with its last value, as in a dict).
+        found = dict(headers)
         try:
             return cls(
-                partner=found[RawHeader.PARTNER],
-                channel=found[RawHeader.CHANNEL],
-                body=value,
-                received_at=datetime.fromisoformat(found[RawHeader.RECEIVED_AT]),
-                content_type=found.get(RawHeader.CONTENT_TYPE, "application/octet-stream"),
-                origin=found.get(RawHeader.ORIGIN, ""),
-                key=key,
-                traceparent=found.get(RawHeader.TRACEPARENT),
+                found[RawHeader.PARTNER].decode("utf-8", "replace"),
+                found[RawHeader.CHANNEL].decode("utf-8", "replace"),
+                value,
+                datetime.fromisoformat(found[RawHeader.RECEIVED_AT].decode("utf-8", "replace")),
+                _text(found.get(RawHeader.CONTENT_TYPE), "application/octet-stream"),
+                _text(found.get(RawHeader.ORIGIN), ""),
+                key,
+                _text(found.get(RawHeader.TRACEPARENT), None),
             )
         except (KeyError, ValueError) as exc:
             raise InvalidEnvelope(f"raw record without valid {exc} header") from None
+
+
+_T = TypeVar("_T", str, None)
+
+
+def _text(raw: bytes | None, default: _T) -> str | _T:
+    return default if raw is None else raw.decode("utf-8", "replace")

@@ -45,6 +45,13 @@ class _Generator(GenerateJsonSchema):
     def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:
         return self.build_decimal_pattern(schema)
 
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        # A code list's error is a custom-error schema around its enum (contracts._codes):
+        # as transparent for a field's title as the validator function it replaced.
+        if schema.get("type") == "custom-error":
+            return self.field_title_should_be_set(schema["schema"])
+        return super().field_title_should_be_set(schema)
+
 
 @dataclass(frozen=True)
 class Record:

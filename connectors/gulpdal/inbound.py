@@ -42,6 +42,7 @@ from contracts import (
     TechnicallyCompleted,
     Unit,
     local_to_utc,
+    validated,
 )
 
 PARTNER = "gulpdal"
@@ -207,12 +208,12 @@ def _status_fact(row: Row, status: DicoStatus) -> OrderFact:
     try:
         if status is DicoStatus.OND:
             detail = _code(row, "Reden", DicoDetail, "a DICO StatusDetailCode") if reason else None
-            return OrderInterrupted(**common, reason=detail)
+            return validated(OrderInterrupted, {**common, "reason": detail})
         if status in _INFORMATION_CODES:
-            return InformationExchanged(**common, code=status)
+            return validated(InformationExchanged, {**common, "code": status})
         if status is DicoStatus.VER:
             raise UnsupportedMessage("Status VER: Gulpdal's export carries no new deadline")
-        return STATUS_FACTS[status](**common)
+        return validated(STATUS_FACTS[status], common)
     except ValidationError as exc:
         raise invalid(exc) from None
 

@@ -48,6 +48,7 @@ from contracts import (
     cents,
     invoice_differences,
     local_to_utc,
+    validated,
 )
 
 PARTNER = "heuvelland"
@@ -160,17 +161,19 @@ def _status(status: Element, common: dict[str, Any]) -> OrderFact:
     common = {**common, "occurred_at": occurred_at, "note": note}
     detail = _optional(status, "detail")
     if code is DicoStatus.OND:
-        return OrderInterrupted(**common, reason=_detail(detail) if detail else None)
+        return validated(
+            OrderInterrupted, {**common, "reason": _detail(detail) if detail else None}
+        )
     if code in _INFORMATION_CODES:
-        return InformationExchanged(**common, code=code)
+        return validated(InformationExchanged, {**common, "code": code})
     if code is DicoStatus.TGE:
         # A bare TGE status (no Gereedmelding) completes at the status time.
-        return TechnicallyCompleted(**common, completed_at=occurred_at)
+        return validated(TechnicallyCompleted, {**common, "completed_at": occurred_at})
     if code is DicoStatus.VER:
         raise UnsupportedMessage(
             "Status/@code VER: Heuvelland's interface carries no new deadline to extend to"
         )
-    return STATUS_FACTS[code](**common)
+    return validated(STATUS_FACTS[code], common)
 
 
 def _detail(value: str) -> DicoDetail:
@@ -189,7 +192,10 @@ def _appointment(afspraak: Element, common: dict[str, Any]) -> AppointmentPlanne
     end = _local_time(_required(afspraak, "eind", "Afspraak"), "Afspraak/@eind")
     if end < begin:
         raise InvalidMessage("Afspraak/@eind: before Afspraak/@begin")
-    return AppointmentPlanned(**common, starts_at=local_to_utc(begin), ends_at=local_to_utc(end))
+    return validated(
+        AppointmentPlanned,
+        {**common, "starts_at": local_to_utc(begin), "ends_at": local_to_utc(end)},
+    )
 
 
 def _completion(element: Element, common: dict[str, Any]) -> TechnicallyCompleted:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from connectors import exact_json
 from connectors.adapter import invalid
 from connectors.errors import InvalidMessage, UnreadableMessage
 from connectors.maasdal._message import Gereed, MaasdalBericht, Status
@@ -29,6 +28,7 @@ from contracts import (
     TechnicallyCompleted,
     TenantContact,
     local_to_utc,
+    validated,
 )
 
 PARTNER = "maasdal"
@@ -53,7 +53,7 @@ def translate(raw: RawMessage) -> list[CanonicalEvent]:
 def parse(body: bytes) -> MaasdalBericht:
     """Read the JSON with exact decimals; a typed error says what is wrong."""
     try:
-        document: Any = _loads(body)
+        document: Any = exact_json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise UnreadableMessage(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
@@ -61,18 +61,9 @@ def parse(body: bytes) -> MaasdalBericht:
     found_id = document.get("berichtId")
     message_id = found_id if isinstance(found_id, str) else ""
     try:
-        return MaasdalBericht.model_validate(document)
+        return validated(MaasdalBericht, document)
     except ValidationError as exc:
         raise invalid(exc, message_id=message_id) from None
-
-
-_JSON = json.JSONDecoder(parse_float=Decimal)
-
-
-def _loads(body: bytes) -> Any:
-    """``json.loads(body, parse_float=Decimal)`` without a new decoder per message: the
-    same encoding detection and decoding, the same errors."""
-    return _JSON.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _fact(bericht: MaasdalBericht) -> OrderFact:
@@ -82,7 +73,9 @@ def _fact(bericht: MaasdalBericht) -> OrderFact:
         "occurred_at": bericht.tijdstip,
     }
     if bericht.huurder is not None:
-        common["tenant"] = TenantContact(name=bericht.huurder.naam, phone=bericht.huurder.telefoon)
+        common["tenant"] = validated(
+            TenantContact, {"name": bericht.huurder.naam, "phone": bericht.huurder.telefoon}
+        )
     try:
         return _typed_fact(bericht, common)
     except ValidationError as exc:
@@ -93,21 +86,27 @@ def _typed_fact(bericht: MaasdalBericht, common: dict[str, Any]) -> OrderFact:
     kind = bericht.berichtType
     if kind == "AFSPRAAK" and bericht.afspraak is not None:
         afspraak = bericht.afspraak
-        return AppointmentPlanned(
-            **common,
-            # Maasdal's appointment is a local date with local times of day.
-            starts_at=local_to_utc(datetime.combine(afspraak.datum, afspraak.van)),
-            ends_at=local_to_utc(datetime.combine(afspraak.datum, afspraak.tot)),
-            mechanic=afspraak.monteur,
+        return validated(
+            AppointmentPlanned,
+            {
+                **common,
+                # Maasdal's appointment is a local date with local times of day.
+                "starts_at": local_to_utc(datetime.combine(afspraak.datum, afspraak.van)),
+                "ends_at": local_to_utc(datetime.combine(afspraak.datum, afspraak.tot)),
+                "mechanic": afspraak.monteur,
+            },
         )
     if kind == "GEREED" and bericht.gereed is not None:
         return _completion(bericht.gereed, common, message_id=bericht.berichtId)
     if kind == "SIGNALERING" and bericht.signalering is not None:
-        return SocialSignalRaised(
-            **common,
-            category=bericht.signalering.categorie,
-            signal_note=bericht.signalering.toelichting,
-            urgent=bericht.signalering.urgent,
+        return validated(
+            SocialSignalRaised,
+            {
+                **common,
+                "category": bericht.signalering.categorie,
+                "signal_note": bericht.signalering.toelichting,
+                "urgent": bericht.signalering.urgent,
+            },
         )
     if kind == "STATUS" and bericht.status is not None:
         return _status_fact(bericht.status, common, message_id=bericht.berichtId)
@@ -119,37 +118,46 @@ def _typed_fact(bericht: MaasdalBericht, common: dict[str, Any]) -> OrderFact:
 def _status_fact(status: Status, common: dict[str, Any], *, message_id: str) -> OrderFact:
     common = {**common, "note": status.toelichting}
     if status.code in _INFORMATION_CODES:
-        return InformationExchanged(**common, code=status.code)
+        return validated(InformationExchanged, {**common, "code": status.code})
     if status.code is DicoStatus.OND:
-        return OrderInterrupted(**common, reason=status.detailcode)
+        return validated(OrderInterrupted, {**common, "reason": status.detailcode})
     if status.code is DicoStatus.VER:
         if status.nieuweGereeddatum is None:
             raise InvalidMessage(
                 "status.nieuweGereeddatum: required with VER", message_id=message_id
             )
-        return LeadTimeExtended(**common, new_deadline=status.nieuweGereeddatum)
+        return validated(LeadTimeExtended, {**common, "new_deadline": status.nieuweGereeddatum})
     if status.code is DicoStatus.TGE:
         # A bare TGE status (without a GEREED message) completes at the message's time.
-        return TechnicallyCompleted(**common, completed_at=common["occurred_at"])
-    return STATUS_FACTS[status.code](**common)
+        return validated(TechnicallyCompleted, {**common, "completed_at": common["occurred_at"]})
+    return validated(STATUS_FACTS[status.code], common)
 
 
 def _completion(gereed: Gereed, common: dict[str, Any], *, message_id: str) -> OrderFact:
-    return TechnicallyCompleted(
-        **common,
-        completed_at=gereed.gereedOp,
-        first_time_fix=gereed.eersteKeerGoed,
-        cause=gereed.oorzaak,
-        nlsfb_element=gereed.nlsfb,
-        hours=tuple(HourLine(mechanic=uur.monteur, hours=uur.aantal) for uur in gereed.uren),
-        materials=tuple(
-            MaterialLine(
-                article_number=materiaal.artikelnummer,
-                description=materiaal.omschrijving,
-                quantity=materiaal.aantal,
-                unit=unit_of(materiaal.eenheid, message_id=message_id),
-                unit_price=materiaal.stukprijs,
-            )
-            for materiaal in gereed.materialen
-        ),
+    return validated(
+        TechnicallyCompleted,
+        {
+            **common,
+            "completed_at": gereed.gereedOp,
+            "first_time_fix": gereed.eersteKeerGoed,
+            "cause": gereed.oorzaak,
+            "nlsfb_element": gereed.nlsfb,
+            "hours": tuple(
+                validated(HourLine, {"mechanic": uur.monteur, "hours": uur.aantal})
+                for uur in gereed.uren
+            ),
+            "materials": tuple(
+                validated(
+                    MaterialLine,
+                    {
+                        "article_number": materiaal.artikelnummer,
+                        "description": materiaal.omschrijving,
+                        "quantity": materiaal.aantal,
+                        "unit": unit_of(materiaal.eenheid, message_id=message_id),
+                        "unit_price": materiaal.stukprijs,
+                    },
+                )
+                for materiaal in gereed.materialen
+            ),
+        },
     )

@@ -8,12 +8,11 @@ event id and therefore no second effect.
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
+from connectors import exact_json
 from connectors.adapter import invalid
 from connectors.errors import InvalidMessage, UnreadableMessage, UnsupportedMessage
 from connectors.roerdal._mutatie import Mutatie
@@ -30,6 +29,7 @@ from contracts import (
     OrderInterrupted,
     RawMessage,
     TechnicallyCompleted,
+    validated,
 )
 
 PARTNER = "roerdal"
@@ -58,7 +58,7 @@ def translate(raw: RawMessage) -> list[CanonicalEvent]:
 def parse(body: bytes) -> Mutatie:
     """Read one mutatie; a typed error names the field that is wrong."""
     try:
-        document: Any = _loads(body)
+        document: Any = exact_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise UnreadableMessage(f"not JSON: {type(exc).__name__}") from None
     if not isinstance(document, dict):
@@ -66,18 +66,9 @@ def parse(body: bytes) -> Mutatie:
     found = document.get("id")
     message_id = str(found) if isinstance(found, int) and not isinstance(found, bool) else ""
     try:
-        return Mutatie.model_validate(document)
+        return validated(Mutatie, document)
     except ValidationError as exc:
         raise invalid(exc, message_id=message_id) from None
-
-
-_JSON = json.JSONDecoder(parse_float=Decimal)
-
-
-def _loads(body: bytes) -> Any:
-    """``json.loads(body, parse_float=Decimal)`` without a new decoder per message: the
-    same encoding detection and decoding, the same errors."""
-    return _JSON.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _fact(mutatie: Mutatie, *, message_id: str) -> OrderFact:
@@ -107,9 +98,9 @@ def _status_fact(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -
     if status is None:
         raise InvalidMessage("status: required for soort status", message_id=message_id)
     if status in _INFORMATION_CODES:
-        return InformationExchanged(**common, code=status)
+        return validated(InformationExchanged, {**common, "code": status})
     if status is DicoStatus.OND:
-        return OrderInterrupted(**common, reason=mutatie.reden)
+        return validated(OrderInterrupted, {**common, "reason": mutatie.reden})
     if status is DicoStatus.VER:
         # A lead-time extension needs the new deadline, and Roerdal's feed has no field
         # for one: refused with a reason rather than sent without its point.
@@ -119,7 +110,7 @@ def _status_fact(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -
     if status is DicoStatus.TGE:
         # A bare TGE status (without a gereed mutatie) completes at the mutatie's time.
         return _completion(mutatie, common, message_id=message_id)
-    return STATUS_FACTS[status](**common)
+    return validated(STATUS_FACTS[status], common)
 
 
 def _completion(mutatie: Mutatie, common: dict[str, Any], *, message_id: str) -> OrderFact:

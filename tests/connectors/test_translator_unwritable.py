@@ -57,3 +57,18 @@ def test_the_same_message_without_the_surrogate_is_an_event() -> None:
     (output,) = translator.translate(consumed(message(7).body)).outputs
 
     assert output.topic == KAFKA.topics.orders
+
+
+def test_a_message_id_with_a_lone_surrogate_is_a_dead_letter_naming_it_escaped() -> None:
+    # pydantic refuses the surrogate in berichtId; the dead letter names the part by the
+    # id as sent, and a header cannot hold a lone surrogate as UTF-8 (this used to raise
+    # out of translate(), failing the whole batch every time it was read).
+    body = message(7).body.replace(b'"TX-0007"', b'"MD-\\ud800"')
+    translator = Translator(KAFKA, {"maasdal": partners()["maasdal"].inbound})
+
+    (output,) = translator.translate(consumed(body)).outputs
+
+    assert output.topic == KAFKA.topics.deadletter("translate")
+    context = context_of(output.record.headers)
+    assert context[DeadLetterHeader.EXCEPTION] == "InvalidMessage"
+    assert context[DeadLetterHeader.MESSAGE_ID] == "MD-\\ud800"
