@@ -22,7 +22,7 @@ import logging
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
 
 from connectors.channels.poller.errors import CursorStoreError, PollerFenced
 from contracts import KafkaSettings, RawMessage
@@ -118,7 +118,9 @@ class CursorStore:
             except KafkaError:
                 await _abort_quietly(producer)
                 raise
-        except ProducerFenced as exc:
+        except (ProducerFenced, InvalidProducerEpoch) as exc:
+            # Either way the producer is done for: restarting it (as for a passing
+            # failure) would take the transactional id back from the poller that has it.
             raise PollerFenced(f"another {self.partner} poller took over") from exc
         except KafkaError as exc:
             raise CursorStoreError(f"page not committed ({type(exc).__name__})") from exc
