@@ -112,7 +112,6 @@ class Lease:
         self._ended = asyncio.Event()
         self._failure: BaseException | None = None
         self._standby_for: str | None = None
-        self._held_before = False
         self._unconfirmed = False
         self.sessions = 0
         """How many sessions this process started (for tests and ops)."""
@@ -200,8 +199,7 @@ class Lease:
                 self._failure = failure
 
     def _assigned(self, assigned: set[TopicPartition]) -> None:
-        held, held_before = self._partition in assigned, self._held_before
-        self._held_before = held
+        held = self._partition in assigned
         self._assignor.held(held)
         if not held:
             holder = self._assignor.holder or "another process"
@@ -210,15 +208,16 @@ class Lease:
                 log.info("standby for %s: %s holds it", self.what, holder)
             return
         self._standby_for = None
+        if self._failure is not None:
+            return  # the run ends with the last session's failure: no new session
         assert self._session is not None
         self._ended = asyncio.Event()
         self._unconfirmed = False
         self._task = asyncio.create_task(self._session(self._ended), name=f"lease {self.what}")
         self.sessions += 1
-        if held_before:  # kept through a rebalance (a member joined or left): a new session
-            log.debug("%s: lease kept through a rebalance", self.what)
-        else:
-            log.info("active for %s: this process (%s) holds its lease", self.what, self.name)
+        # Every session says so: one kept through a rebalance (a member joined or left)
+        # cannot be told from one taken back after another process held the lease.
+        log.info("active for %s: this process (%s) holds its lease", self.what, self.name)
 
     async def _end_session(self) -> None:
         """Stop the session and wait until it returned (revoked, or stopping)."""

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 STATE_TOPIC_CONFIG = {"cleanup.policy": "compact"}
 
+_FENCED = (ProducerFenced, InvalidProducerEpoch)
+"""Another producer took the transactional id (a newer epoch): this one is done for."""
+
 
 def state_topic(kafka: KafkaSettings, partner: str) -> str:
     """Where a partner's poller keeps its cursor."""
@@ -115,10 +118,12 @@ class CursorStore:
                 await self._send_records(producer, messages)
                 await self._send_cursor(producer, cursor, len(messages))
                 await producer.commit_transaction()
+            except _FENCED:
+                raise  # a fenced producer cannot abort (aiokafka: FATAL_ERROR), nor needs to
             except KafkaError:
                 await _abort_quietly(producer)
                 raise
-        except (ProducerFenced, InvalidProducerEpoch) as exc:
+        except _FENCED as exc:
             # Either way the producer is done for: restarting it (as for a passing
             # failure) would take the transactional id back from the poller that has it.
             raise PollerFenced(f"another {self.partner} poller took over") from exc
