@@ -75,6 +75,12 @@ class Topics:
         """Compacted: the last committed cursor of a partner's poller (key = partner id)."""
         return f"{self.prefix}keten.state.poller.{partner}"
 
+    def lease(self, stage: str) -> str:
+        """One partition, never written to: a consumer group per leased job on it (an
+        inbox, a feed) hands that partition, the lease, to one process at a time
+        (``kit/kafka/lease.py``)."""
+        return f"{self.prefix}keten.lease.{stage}"
+
     @property
     def onderhoud_last_status(self) -> str:
         """Compacted: per order, the partner time of the last status applied to onderhoud."""

@@ -89,6 +89,9 @@ async def run_ingress(settings: KetenbusSettings, stopping: asyncio.Event) -> No
 
     Each runs as its own task with the partner's settings; each handles its own faults
     (a folder or API that is away, Kafka not answering) and runs until ``stopping``.
+    Each holds a lease on Kafka while it works (``connectors/channels/ingress_lease.py``):
+    in a second ``ketenbus ingress`` with the same configuration every channel stands
+    by, and takes over when the first process dies or stops.
     """
     runners = {
         partner_id: ingress

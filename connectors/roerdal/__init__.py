@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from connectors.channels.poller import Poller, PollerFenced, SourceRefused
+from connectors.channels.poller import poll_while_holding
 from connectors.plugin import PartnerPlugin
 from connectors.roerdal.feed import RoerdalFeed
 from connectors.roerdal.inbound import PARTNER, translate
@@ -18,22 +18,19 @@ log = logging.getLogger(__name__)
 async def run_poller(
     settings: RoerdalSettings, kafka: KafkaSettings, stopping: asyncio.Event
 ) -> None:
-    """Poll Roerdal until ``stopping`` is set (the plugin's ingress runner)."""
+    """Poll Roerdal until ``stopping`` is set (the plugin's ingress runner), while this
+    process holds the feed's lease; stand by while another process does."""
     if settings.api_base_url is None:
         log.info("roerdal: no api_base_url configured: not polling")
         return
-    poller = Poller(
-        RoerdalFeed(settings),
+    await poll_while_holding(
+        PARTNER,
+        lambda: RoerdalFeed(settings),
         kafka,
+        stopping,
         poll_interval=settings.poll_interval_seconds,
         backoff=settings.backoff,
     )
-    try:
-        await poller.run(stopping)
-    except (SourceRefused, PollerFenced) as exc:
-        # Not a passing fault: no retry fixes it. Stop Roerdal only, loudly; the other
-        # partners' channels in the same process go on.
-        log.critical("polling roerdal stopped: %s; fix it and restart", exc)
 
 
 PLUGIN = PartnerPlugin(

@@ -7,6 +7,7 @@ during an outage, and stop the process with SIGTERM (or ``kill -9`` it).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -133,11 +134,12 @@ def ketenbus(
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
     module: str = "ketenbus",
+    name: str | None = None,
 ) -> Iterator[KetenbusProcess]:
     """``ketenbus --config <config> <command> <args>`` as a subprocess, killed on exit
-    if the test did not stop it; ``module="devkit"`` runs a ``ketenbus-dev`` command
-    (a stand-in) the same way."""
-    log_path = log_dir / f"{command}.log"
+    if the test did not stop it; its log is ``<name or command>.log`` in ``log_dir``;
+    ``module="devkit"`` runs a ``ketenbus-dev`` command (a stand-in) the same way."""
+    log_path = log_dir / f"{name or command}.log"
     environment = {
         **os.environ,
         "KETENBUS_PARTNERS__MAASDAL__WEBHOOK_SECRETS": f'["{SECRET}"]',
@@ -182,6 +184,37 @@ def webhook_port(config: Path) -> int:
         if line.startswith("port = "):
             return int(line.removeprefix("port = "))
     raise AssertionError(f"no webhook port in {config}")
+
+
+async def logged(process: KetenbusProcess, fragment: str, *, within: float, since: int = 0) -> str:
+    """Await a log line holding ``fragment`` (written after character ``since`` of the
+    log), from a test whose event loop must keep running meanwhile (a simulator in it)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        text = process.text()[since:]
+        if fragment in text:
+            return next(line for line in text.splitlines() if fragment in line)
+        if process.popen.poll() is not None:
+            break
+        await asyncio.sleep(0.05)
+    tail = "\n".join(process.lines()[-30:])
+    raise AssertionError(
+        f"not within {within} s: {fragment!r} (exit code {process.popen.poll()}); log tail:\n{tail}"
+    )
+
+
+async def stopped(process: KetenbusProcess, *, within: float = 20.0) -> int:
+    """SIGTERM, then await the exit code without blocking the test's event loop."""
+    if process.popen.poll() is None:
+        process.popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + within
+    while (code := process.popen.poll()) is None:
+        if time.monotonic() > deadline:
+            process.popen.kill()
+            process.popen.wait()
+            raise AssertionError(f"did not stop within {within} s after SIGTERM")
+        await asyncio.sleep(0.05)
+    return code
 
 
 def poll(condition: Callable[[], bool], *, within: float, what: str, every: float = 0.1) -> float:

@@ -176,8 +176,8 @@ def _write_local(path: str, text: str) -> None:
 
 
 def _rename_local(source: str, target: str) -> None:
-    # One ingress per inbox writes into processed/ and rejected/, so checking first is
-    # enough to never replace a file there (rename itself would).
+    # Only the holder of the inbox's lease writes into processed/ and rejected/, so
+    # checking first is enough to never replace a file there (rename itself would).
     if os.path.lexists(target):
         raise FileExistsError(errno.EEXIST, "the target exists")
     os.rename(source, target)

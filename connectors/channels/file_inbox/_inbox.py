@@ -18,6 +18,11 @@ order, once it stood still for ``settle_seconds`` and no process is seen writing
 6. for ``watch_seconds`` after, a file that changes where it was moved to (a writer
    that was not done) is put back into the inbox and so taken again, whole.
 
+Only the holder of the inbox's lease acts (``ketenbus ingress`` runs the inbox as a
+session of its lease, ``_runner.py``): before it stores a file and before it moves
+one, it confirms with Kafka that it still holds it, so a process that lost the lease
+while it was paused (a zombie) leaves the inbox to the one that holds it now.
+
 A crash anywhere leaves the file in the inbox until step 5's rename, so it is taken
 again: before step 4 nothing happened yet; between 4 and the marker it is stored a
 second time (same bytes, so the same event ids: no new effect downstream); after the
@@ -28,11 +33,12 @@ See docs/channels/file-inbox.md.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import posixpath
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -42,6 +48,7 @@ from connectors.channels.errors import RawStoreError
 from connectors.channels.file_inbox._folder import FILE, Entry, Folder
 from connectors.channels.file_inbox._partner import FileInboxPartner
 from connectors.channels.file_inbox._settings import FileInboxSettings
+from connectors.channels.ingress_lease import always_holding
 from connectors.channels.raw_writer import RecordLocation
 from contracts import RawMessage
 
@@ -62,6 +69,10 @@ class Outcome(StrEnum):
     CHANGED = "changed"  # changed after it was read: stays in (or is put back into) the
     # inbox and is taken again, as it is then, once it stands still
     FAILED = "failed"  # Kafka or the folder failed; stays in the inbox, tried next poll
+    STANDBY = "standby"  # this process no longer holds the inbox's lease: left in the
+    # inbox (stored, if it was, with its marker) for the process that holds it now
+    GONE = "gone"  # left the inbox while it was being taken (ops, or another process
+    # moved it): nothing moved, no reason written
 
 
 DOTDOT = "name starts with '..': not read"
@@ -109,11 +120,13 @@ class FileInbox:
         store: RawStore,
         *,
         clock: Callable[[], float] = time.monotonic,
+        holding: Callable[[], Awaitable[bool]] = always_holding,
     ) -> None:
         self.partner = partner
         self.settings = settings
         self._store = store
         self._clock = clock
+        self._holding = holding
         self.max_file_bytes = settings.max_file_bytes or partner.max_file_bytes
         self._settle = (
             partner.settle_seconds if settings.settle_seconds is None else settings.settle_seconds
@@ -125,13 +138,15 @@ class FileInbox:
     def inbox(self) -> str:
         return self.settings.path
 
-    async def scan(self, folder: Folder) -> list[FileResult]:
+    async def scan(self, folder: Folder, stopping: asyncio.Event | None = None) -> list[FileResult]:
         """Look at the inbox once and deal with every complete file in it.
 
         First the files taken in the last ``watch_seconds``: one that changed since
         (its writer was not done) is put back into the inbox, to be taken again.
         Raises :class:`FolderError` when the folder fails (the caller reconnects);
-        stops early, with a FAILED result, when Kafka does not acknowledge.
+        stops early, with a FAILED result, when Kafka does not acknowledge, with a
+        STANDBY result when this process no longer holds the inbox's lease, and
+        before the next file once ``stopping`` is set (the lease is being handed over).
         """
         for directory in (
             self.settings.processed_dir,
@@ -144,14 +159,16 @@ class FileInbox:
         names = {entry.name for entry in entries}
         self._seen = {name: seen for name, seen in self._seen.items() if name in names}
         for entry in entries:
+            if stopping is not None and stopping.is_set():
+                break  # between two files: the next holder starts where this one stopped
             result = await self._look_at(folder, entry)
             if result is None:
                 continue
             if result.outcome is not Outcome.WAITING:
                 self._log(result, entry)
             results.append(result)
-            if result.outcome is Outcome.FAILED:
-                break  # Kafka is not answering: the next poll tries again
+            if result.outcome in (Outcome.FAILED, Outcome.STANDBY):
+                break  # Kafka is not answering, or another process holds the inbox now
         return results
 
     async def _look_at(self, folder: Folder, entry: Entry) -> FileResult | None:
@@ -213,6 +230,8 @@ class FileInbox:
         refusal = self._check(name, body)
         if refusal is not None:
             return await self._reject(folder, entry, refusal, digest)
+        if not await self._holding():
+            return FileResult(name, Outcome.STANDBY, "this process no longer holds the inbox")
         try:
             location = await self._store.write(self._raw(name, body, digest))
         except RawStoreError as exc:
@@ -277,12 +296,24 @@ class FileInbox:
         name = entry.name
         source = self._path(name)
         now = await folder.stat(source)
-        if now is not None and now.shape != entry.shape:
+        if now is None:
+            return FileResult(
+                name, Outcome.GONE, "left the inbox while it was taken", location=location
+            )
+        if now.shape != entry.shape:
             self._seen.pop(name, None)
             return FileResult(
                 name,
                 Outcome.CHANGED,
                 "changed after it was read: stays in the inbox, taken again once it stands still",
+                location=location,
+            )
+        if not await self._holding():
+            # Stored (with its marker) or not: the holder finds it and moves it.
+            return FileResult(
+                name,
+                Outcome.STANDBY,
+                "this process no longer holds the inbox: left for the one that does",
                 location=location,
             )
         directory = (
@@ -331,6 +362,8 @@ class FileInbox:
             back = self._path(taken.name)
             if await folder.exists(back):
                 continue  # a new upload of that name first; put back once it is taken
+            if not await self._holding():
+                break  # the holder of the inbox's lease does this now (its own watch)
             reason = "changed after it was taken: put back into the inbox, taken again"
             await folder.write_text(
                 target + REASON_SUFFIX,
@@ -359,7 +392,8 @@ class FileInbox:
             )
         level = (
             logging.WARNING
-            if result.outcome in (Outcome.REJECTED, Outcome.CHANGED, Outcome.FAILED)
+            if result.outcome
+            in (Outcome.REJECTED, Outcome.CHANGED, Outcome.FAILED, Outcome.STANDBY, Outcome.GONE)
             else logging.INFO
         )
         log.log(

@@ -1,4 +1,5 @@
-"""Running one partner's inbox: poll, take, wait; reconnect after a folder failure."""
+"""Running one partner's inbox: hold its lease, then poll, take, wait; reconnect after a
+folder failure. A process that does not hold the lease stands by (``ingress_lease.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from connectors.channels.file_inbox._inbox import FileInbox
 from connectors.channels.file_inbox._partner import FileInboxPartner
 from connectors.channels.file_inbox._settings import MIB, FileInboxSettings
 from connectors.channels.file_inbox._sftp import sftp_folder
+from connectors.channels.ingress_lease import ingress_lease
 from connectors.channels.raw_writer import RawWriter
 from contracts import KafkaSettings
 from kit.kafka import clients
@@ -78,26 +80,34 @@ async def run_file_inbox(
     kafka: KafkaSettings,
     stopping: asyncio.Event,
 ) -> None:
-    """Take the partner's files until ``stopping`` is set.
+    """Take the partner's files until ``stopping`` is set, while this process holds
+    the inbox's lease; stand by while another process does.
 
     A folder failure (a lost SFTP connection, a full disk) is logged and the folder
     opened again after a poll interval; Kafka not answering leaves the files in the
-    inbox for the next poll. Neither ends the loop.
+    inbox for the next poll. Neither ends the loop. The inbox (and its watch of the
+    files it moved) lives as long as the process, across the lease's sessions.
     """
     limit = raw_record_limit(settings.max_file_bytes or partner.max_file_bytes)
     await ensure_raw_topic(kafka, partner.partner_id, limit)
     writer = RawWriter(kafka, max_record_bytes=limit)
-    inbox = FileInbox(partner, settings, writer)
-    try:
-        while not stopping.is_set():
+    lease = ingress_lease(kafka, partner.partner_id, f"{partner.partner_id} inbox")
+    inbox = FileInbox(partner, settings, writer, holding=lease.confirm)
+
+    async def session(ended: asyncio.Event) -> None:
+        """One spell of holding the lease: ends between two files once ``ended`` is set."""
+        while not ended.is_set():
             try:
                 async with open_folder(settings) as folder:
-                    while not stopping.is_set():
-                        await inbox.scan(folder)
-                        await _pause(stopping, settings.poll_seconds)
+                    while not ended.is_set():
+                        await inbox.scan(folder, ended)
+                        await _pause(ended, settings.poll_seconds)
             except FolderError as exc:
                 log.warning("file inbox partner=%s folder failed: %s", partner.partner_id, exc)
-                await _pause(stopping, settings.poll_seconds)
+                await _pause(ended, settings.poll_seconds)
+
+    try:
+        await lease.run(stopping, session)
     finally:
         await writer.stop()
 

@@ -139,7 +139,7 @@ class SftpFolder:
     async def rename(self, source: str, target: str) -> None:
         try:
             # SFTP rename refuses an existing target on OpenSSH but not on every server:
-            # check first (one ingress per inbox writes there).
+            # check first (only the holder of the inbox's lease writes there).
             if await self._client.lexists(target):
                 raise FolderError(f"SFTP rename failed: {posixpath.basename(target)!r} exists")
             await self._client.rename(source, target)

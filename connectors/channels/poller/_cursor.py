@@ -22,7 +22,7 @@ import logging
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import InvalidProducerEpoch, KafkaError, ProducerFenced
 
 from connectors.channels.poller.errors import CursorStoreError, PollerFenced
 from contracts import KafkaSettings, RawMessage
@@ -33,6 +33,9 @@ from kit.kafka.topics import ensure_topics
 log = logging.getLogger(__name__)
 
 STATE_TOPIC_CONFIG = {"cleanup.policy": "compact"}
+
+_FENCED = (ProducerFenced, InvalidProducerEpoch)
+"""Another producer took the transactional id (a newer epoch): this one is done for."""
 
 
 def state_topic(kafka: KafkaSettings, partner: str) -> str:
@@ -115,10 +118,14 @@ class CursorStore:
                 await self._send_records(producer, messages)
                 await self._send_cursor(producer, cursor, len(messages))
                 await producer.commit_transaction()
+            except _FENCED:
+                raise  # a fenced producer cannot abort (aiokafka: FATAL_ERROR), nor needs to
             except KafkaError:
                 await _abort_quietly(producer)
                 raise
-        except ProducerFenced as exc:
+        except _FENCED as exc:
+            # Either way the producer is done for: restarting it (as for a passing
+            # failure) would take the transactional id back from the poller that has it.
             raise PollerFenced(f"another {self.partner} poller took over") from exc
         except KafkaError as exc:
             raise CursorStoreError(f"page not committed ({type(exc).__name__})") from exc

@@ -14,6 +14,11 @@ Kafka Connect source task runs a connector:
 
 A refusal (credentials, a rejected request) or being fenced stops the poller loudly:
 no retry can fix it. See docs/channels/poller.md for the fault table.
+
+``ketenbus ingress`` runs a poller as a session of the feed's lease (one process at a
+time polls a feed): the poller starts its transactional producer, which fences any
+earlier one, only after ``holding()`` confirmed that this process holds the lease, so
+a process that lost it while paused cannot take the transactional id back.
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import Field
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
+from connectors.channels.ingress_lease import always_holding
 from connectors.channels.poller._cursor import CursorStore
 from connectors.channels.poller.errors import CursorStoreError, SourceFault
 from contracts import KafkaSettings, RawMessage
@@ -92,10 +99,12 @@ class Poller:
         poll_interval: float = 30.0,
         backoff: Backoff = Backoff(),  # noqa: B008 - frozen, so sharing the default is safe
         store: CursorStore | None = None,
+        holding: Callable[[], Awaitable[bool]] = always_holding,
     ) -> None:
         self.feed = feed
         self._poll_interval = poll_interval
         self._backoff = backoff
+        self._holding = holding
         self.store = store or CursorStore(kafka, feed.partner_id)
         self.stats = PollerStats()
         self.cursor: str | None = None
@@ -121,6 +130,12 @@ class Poller:
         """Start the store and read the cursor, waiting out a Kafka that is not there yet."""
         attempt = 0
         while True:
+            if not await self._holding():
+                # Not the lease's holder (any more): starting would fence the one that is.
+                await _wait(stopping, self._backoff.max_wait)
+                if stopping.is_set():
+                    return
+                continue
             try:
                 await self.store.start()
                 self.cursor = await self.store.load()
