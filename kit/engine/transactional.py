@@ -158,6 +158,10 @@ class TransactionalEngine:
         self.stats = StageStats(stage)
         self._consumer: AIOKafkaConsumer | None = None
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        """The offset this instance's last transaction of a partition committed. While it
+        holds the partition it is the only writer, so this is the truth; the group's
+        committed offset lags it until the broker has written the commit's markers."""
         self._retake: set[TopicPartition] = set()
         """Partitions whose producer was fenced while the group still assigns them here."""
         self._ahead: _Batch | None = None
@@ -336,6 +340,7 @@ class TransactionalEngine:
                 await producer.send_offsets_to_transaction(
                     {part.tp: part.next_offset}, self.group_id
                 )
+            self._committed[part.tp] = part.next_offset
         except FATAL_ERRORS as exc:
             await self._fenced(part.tp, exc)
             return False
@@ -400,9 +405,14 @@ class TransactionalEngine:
         await self._rewind(self.consumer.assignment())
 
     async def _rewind(self, partitions: set[TopicPartition]) -> None:
-        """Every partition back to its committed offset (its start if none committed)."""
+        """Every partition back to its committed offset (its start if none committed):
+        the one this instance's last transaction committed, else the group's (asked of
+        the broker only for a partition just taken, after its producer fenced the last
+        owner, so no commit of another instance is still on its way)."""
         for tp in partitions:
-            committed = await self.consumer.committed(tp)
+            committed = self._committed.get(tp)
+            if committed is None:
+                committed = await self.consumer.committed(tp)
             if committed is None:
                 await self.consumer.seek_to_beginning(tp)
             else:
@@ -417,13 +427,19 @@ class TransactionalEngine:
         else held it meanwhile."""
         self._generation += 1
         await self._close_producers(set(self._producers) - assigned)
-        await self._take(assigned - set(self._producers))
+        kept = assigned & set(self._producers)
+        await self._take(assigned - kept)
+        # aiokafka starts a kept partition again from the group's committed offset,
+        # which may not show this instance's last commit yet: start it from that commit.
+        await self._rewind(kept)
 
     async def _take(self, partitions: set[TopicPartition]) -> None:
         """Start writing for ``partitions``: paused until their producers are started and
         their positions are the committed offsets read after that (the consumer would
         otherwise hand out records from before the fence)."""
         self.consumer.pause(*partitions)
+        for tp in partitions:
+            self._committed.pop(tp, None)  # another instance may have written since
         opened = await self._open_producers(partitions)
         if self._state is not None:
             await self._state.load()
@@ -466,6 +482,8 @@ class TransactionalEngine:
 
     async def _close_producers(self, partitions: set[TopicPartition]) -> None:
         producers = [self._producers.pop(tp) for tp in partitions if tp in self._producers]
+        for tp in partitions:
+            self._committed.pop(tp, None)
         self._retake -= partitions
         await asyncio.gather(*(_stop_quietly(p) for p in producers))
 
