@@ -447,6 +447,12 @@ class TransactionalEngine:
         self._producers.update(opened)
         self._retake -= set(opened)
         self.consumer.resume(*(tp for tp in opened if tp in self.consumer.assignment()))
+        if opened:
+            log.info(
+                "%s: writing for %s",
+                self.stage,
+                ", ".join(f"{tp.topic}-{tp.partition}" for tp in sorted(opened)),
+            )
 
     async def _revoked(self, revoked: set[TopicPartition]) -> None:
         """Before a rebalance: let the batch in hand commit, and write nothing more until

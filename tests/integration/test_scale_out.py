@@ -207,12 +207,13 @@ async def test_every_stage_scales_out_through_joins_leaves_and_kill_9(
     )
     for topic in ("translate", "onderhoud", "outbound-heuvelland", "workorders"):
         assert await read_records(kafka, kafka.topics.deadletter(topic), 0) == [], topic
-    # Every translator really held raw partitions of its own at some point.
-    for name, process in stages["translate"].processes.items():
-        held = [
-            line for line in process.lines() if "newly assigned partitions {TopicPartition" in line
-        ]
-        assert held, f"translate {name} never held a partition"
+    # The translators really shared the raw partitions: more than one wrote for some.
+    writers = [
+        name
+        for name, process in stages["translate"].processes.items()
+        if any("translator: writing for " in line for line in process.lines())
+    ]
+    assert len(writers) >= 2, writers
     # No process wrote a traceback, through all of it.
     for stage in stages.values():
         assert not [line for line in stage.lines() if "Traceback" in line]

@@ -54,7 +54,8 @@ def test_a_fenced_partition_is_given_up_in_one_line_and_taken_back(
     message = raw("maasdal", partner_sample("maasdal", "01-status-acc.json"))
     with ketenbus("translate", config, tmp_path) as translate:
         translate.wait_for_line("translate running", within=90)
-        translate.wait_for_line("Joined group", within=60)
+        # Its producers are started (the fence must come after them, as a next owner's).
+        translate.wait_for_line("translator: writing for ", within=60)
         asyncio.run(fence_and_send(kafka, message))
         (fact,) = asyncio.run(read_records(kafka, kafka.topics.orders, 1, within=60))
         assert translate.popen.poll() is None, translate.text()
