@@ -154,7 +154,7 @@ def _delivery(results: Results) -> list[str]:
     if ratio >= DELIVERY_TARGET:
         return []
     return [
-        f"### delivery at {ratio:.0%} of the bare httpx loop",
+        f"### delivery at {ratio:.0%} of the bare HTTP loop",
         "",
         f"The worker spends {1e6 / worker.per_second:.0f} µs per fact, the bare loop "
         f"{1e6 / bare.per_second:.0f} µs per request (profile 'delivery' below). The "

@@ -13,7 +13,7 @@ import psutil  # type: ignore[import-untyped]
 from bench import streams_peer
 from bench._context import PROJECT_ROOT
 
-_PACKAGES = ("aiokafka", "faststream", "pydantic", "starlette", "uvicorn", "httpx", "orjson")
+_PACKAGES = ("aiokafka", "faststream", "pydantic", "starlette", "uvicorn", "aiohttp", "orjson")
 
 
 def machine() -> dict[str, str]:

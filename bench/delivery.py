@@ -1,4 +1,4 @@
-"""(5) Delivery: the router's DeliveryWorker against a bare httpx loop, same sink.
+"""(5) Delivery: the router's DeliveryWorker against a bare HTTP loop, same sink.
 
 The orders topic is filled with canonical Maasdal order facts (one order each, so the
 worker may run ``concurrency`` orders at once). The worker is built exactly as
@@ -6,7 +6,8 @@ worker may run ``concurrency`` orders at once). The worker is built exactly as
 configuration with only the URL and the key, so every other setting, concurrency
 included, is the shipped default). The sink keeps every request the worker made; the
 bare loop then replays exactly those requests (method, path, body, Referentienummer)
-with an httpx client of the same settings and the same number in flight, and
+with the same HTTP client (``kit.delivery.http_calls.HttpClient``, aiohttp) of the
+same settings and the same number in flight, and
 nothing else: no Kafka, no mapping, no entitlement, no retries, no commits. Both
 call the fast sink (``bench._sink``) in its own process.
 """
@@ -32,6 +33,7 @@ from connectors.registry import partners
 from contracts import KafkaRecord, KafkaSettings
 from ketenbus import services
 from ketenbus.config import KetenbusSettings
+from kit.delivery.http_calls import HttpClient
 from kit.kafka.topics import ensure_topics
 from router.delivery import DeliveryWorker
 
@@ -101,17 +103,17 @@ async def _worker_run(
 async def _bare_run(
     requests: list[tuple[str, str, str, str]], sink_port: int, concurrency: int, http_timeout: float
 ) -> Throughput:
-    """The worker's own requests again, with the same client settings: httpx and nothing else."""
+    """The worker's own requests again, with the same client and settings, and nothing else."""
     bodies = [(method, path, body.encode("latin-1"), ref) for method, path, ref, body in requests]
-    client = httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{sink_port}",
+    client = HttpClient(
+        f"http://127.0.0.1:{sink_port}",
+        timeout_seconds=http_timeout,
         headers={
             "X-API-KEY": API_KEY,
             "Content-Type": "application/json",
             "Accept": "application/json",
         },
-        timeout=httpx.Timeout(http_timeout, connect=min(5.0, http_timeout)),
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        connections=concurrency,
     )
     position = 0
     failures = 0
@@ -131,16 +133,18 @@ async def _bare_run(
                     "X-Stuurgegevens-Referentienummer": ref,
                 },
             )
-            failures += response.status_code >= 300
+            failures += response.status >= 300
 
-    async with client:
+    try:
         # Open the connections first: connecting is not the loop's steady cost.
-        await asyncio.gather(*(client.get("/_count") for _ in range(concurrency)))
+        await asyncio.gather(*(client.request("GET", "/_count") for _ in range(concurrency)))
         started = time.monotonic()
         async with asyncio.TaskGroup() as group:
             for _ in range(concurrency):
                 group.create_task(lane())
         seconds = time.monotonic() - started
+    finally:
+        await client.aclose()
     if failures:
         raise RuntimeError(f"bare loop: {failures} answers were not 2xx")
     return Throughput(records=len(bodies), seconds=seconds, events=len(bodies))
@@ -164,7 +168,7 @@ async def run(ctx: Context, results: Results) -> None:
             )
         async with httpx.AsyncClient(timeout=60) as control:
             kept = (await control.get(f"http://127.0.0.1:{sink.port}/_requests")).json()
-        ctx.console.print(f"  bare httpx loop: the worker's {len(kept):,} requests again")
+        ctx.console.print(f"  bare HTTP loop: the worker's {len(kept):,} requests again")
         timeout = float(getattr(destination, "timeout_seconds", 10.0))
         results.delivery["bare"] = await _bare_run(kept, sink.port, concurrency, timeout)
         b = results.delivery["bare"]

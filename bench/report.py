@@ -155,7 +155,7 @@ def table(results: Results) -> list[list[str]]:
                 f"{worker.per_second:,.0f} facts/s",
                 f"{loop.per_second:,.0f} req/s",
                 _ratio(worker.per_second, loop.per_second),
-                f"≥ {DELIVERY_TARGET:.0%} of bare httpx",
+                f"≥ {DELIVERY_TARGET:.0%} of bare HTTP",
                 _met(worker.per_second >= DELIVERY_TARGET * loop.per_second),
             ]
         )
@@ -257,7 +257,7 @@ def chart_throughput(results: Results, path: Path) -> None:
     if results.delivery:
         bars.append(
             (
-                "delivery (5)\nvs bare httpx",
+                "delivery (5)\nvs bare HTTP",
                 results.delivery["worker"].per_second,
                 results.delivery["bare"].per_second,
             )
@@ -553,8 +553,8 @@ whose topics are deleted at the end; the broker is never stopped.
    builds it (defaults, concurrency included) over canonical order facts, one order
    each, to a fast sink (`bench/_sink.py`, its own process; the reference back office
    validates every body against the VERA schemas, which would measure the stand-in);
-   the bare loop replays exactly the worker's requests with httpx at the same
-   concurrency.
+   the bare loop replays exactly the worker's requests with the same HTTP client
+   (`kit.delivery.http_calls.HttpClient`, aiohttp) at the same concurrency.
 6. **End to end** (`bench/end_to_end.py`): `python -m ketenbus webhook|translate|route`
    as three processes (as the demo starts them), the sink as the maintenance system;
    latency from the partner's 2xx to the call at the sink, per message, by its

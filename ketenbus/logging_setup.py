@@ -14,7 +14,7 @@ first 100 bytes of each batch: enough for a name or a phone number)."""
 
 def keep_record_contents_out_of_logs() -> None:
     """The personal-data rule holds at every log level: these loggers never go below
-    INFO, so ``--log-level debug`` shows ketenbus's and httpx's debug lines, not records.
+    INFO, so ``--log-level debug`` shows ketenbus's debug lines, not records.
 
     A level on the library's top logger, not a filter on the handlers: it holds for
     every handler, also one added later, and its children (``aiokafka.conn``) inherit it.
@@ -34,8 +34,4 @@ def configure_logging(level: str) -> None:
     # second): each kind once a minute, and one ketenbus line about the outage.
     for handler in logging.getLogger().handlers:
         handler.addFilter(AiokafkaNoise())
-    if level.lower() != "debug":
-        # httpx logs every request at INFO, URL and all (an order number in the path):
-        # the router logs what ops need, and a line per call costs CPU per fact.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
     keep_record_contents_out_of_logs()

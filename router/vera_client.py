@@ -8,18 +8,16 @@ amounts written as exact JSON numbers (simplejson), never through a float.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import simplejson
 from pydantic import Field, SecretStr
 
 from contracts.settings import HttpUrlText
 from kit.delivery.breaker import BreakerSettings
-from kit.delivery.http_calls import raise_for_answer, request
+from kit.delivery.http_calls import Answer, HttpClient, raise_for_answer
 from kit.delivery.retry import RetryPolicy
 from router.settings import DestinationSettings
 
@@ -48,26 +46,25 @@ class VeraCall:
 
 class VeraClient:
     """``concurrency`` kept-alive connections to one VERA system, translating answers
-    into our errors.
-
-    One httpx client of one connection each, handed to one call at a time, rather
-    than one client with a pool of ``concurrency``: when several lanes call at once,
-    httpcore's pool hands them all the same idle connection and all but one retry
-    (encode/httpcore#822), which cost a fifth of the delivery rate
-    (docs/performance.md). Last used goes out first, so its connection is warm."""
+    into our errors."""
 
     def __init__(self, settings: VeraSystemSettings, *, sender: str) -> None:
         self._sender = sender
-        self._clients = [_one_connection(settings) for _ in range(settings.concurrency)]
-        self._free: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
-        for client in self._clients:
-            self._free.put_nowait(client)
+        self._http = HttpClient(
+            settings.base_url,
+            timeout_seconds=settings.timeout_seconds,
+            headers={
+                "X-API-KEY": settings.api_key.get_secret_value(),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+            connections=settings.concurrency,
+        )
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        await self._http.aclose()
 
-    async def send(self, call: VeraCall, *, reference: str) -> httpx.Response:
+    async def send(self, call: VeraCall, *, reference: str) -> Answer:
         """Make the call once; 2xx returns, anything else raises a DeliveryError."""
         headers = {
             "X-Stuurgegevens-Zender-Organisatie": self._sender,
@@ -75,28 +72,9 @@ class VeraClient:
             "X-Stuurgegevens-Referentienummer": reference,
         }
         content = simplejson.dumps(call.body, use_decimal=True, ensure_ascii=False).encode()
-        client = await self._free.get()
-        try:
-            response = await request(
-                client, call.method, call.path, content=content, headers=headers
-            )
-        finally:
-            self._free.put_nowait(client)
-        raise_for_answer(f"{call.method} {call.path}", response)
-        return response
-
-
-def _one_connection(settings: VeraSystemSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=settings.base_url.rstrip("/"),
-        headers={
-            "X-API-KEY": settings.api_key.get_secret_value(),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        },
-        timeout=httpx.Timeout(settings.timeout_seconds, connect=min(5.0, settings.timeout_seconds)),
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-    )
+        answer = await self._http.request(call.method, call.path, content=content, headers=headers)
+        raise_for_answer(f"{call.method} {call.path}", answer)
+        return answer
 
 
 def _utc_now() -> str:

@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import h11
 from uvicorn.config import Config
@@ -208,7 +208,8 @@ class GuardedH11Protocol(H11Protocol):
         self._linger: _Lingering | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport: asyncio's, or uvloop's (which does not subclass it).
+        transport = cast(asyncio.Transport, transport)
         if not self.guard.admit(self):
             transport.write(_REFUSED)
             transport.close()

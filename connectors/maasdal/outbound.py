@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import simplejson
 
 from connectors.maasdal.settings import MaasdalSettings
 from contracts import AMSTERDAM, CanonicalEvent, OrderAssigned
-from kit.delivery.http_calls import raise_for_answer, request
+from kit.delivery.http_calls import HttpClient, raise_for_answer
 from kit.delivery.retry import RetryPolicy
 
 PARTNER = "maasdal"
@@ -58,14 +57,14 @@ class MaasdalOutbound:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen model
     ) -> None:
         self.retry = retry
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
+        self._client = HttpClient(
+            base_url,
+            timeout_seconds=timeout_seconds,
             headers={
                 "Authorization": f"Bearer {token}",
                 "Content-Type": "application/json",
                 "Accept": "application/json",
             },
-            timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
         )
 
     async def aclose(self) -> None:
@@ -74,11 +73,11 @@ class MaasdalOutbound:
     async def deliver(self, event: CanonicalEvent) -> str:
         assert isinstance(event.data, OrderAssigned)
         body = simplejson.dumps(encode(event.data), ensure_ascii=False).encode("utf-8")
-        response = await request(self._client, "POST", ORDERS_PATH, content=body)
-        if response.status_code == 409:
+        answer = await self._client.request("POST", ORDERS_PATH, content=body)
+        if answer.status == 409:
             return "already there (409)"
-        raise_for_answer(f"POST {ORDERS_PATH}", response)
-        return f"created ({response.status_code})"
+        raise_for_answer(f"POST {ORDERS_PATH}", answer)
+        return f"created ({answer.status})"
 
 
 def build_outbound(settings: MaasdalSettings) -> MaasdalOutbound | None:

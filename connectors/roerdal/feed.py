@@ -19,8 +19,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from connectors.channels.poller import (
     CHANNEL,
     MalformedPage,
@@ -45,7 +43,6 @@ class RoerdalFeed:
         *,
         limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         base_url, client_id, secret = (
             settings.api_base_url,
@@ -64,7 +61,6 @@ class RoerdalFeed:
             limiter=self.limiter,
             timeout_seconds=settings.timeout_seconds,
             token_path=TOKEN_PATH,
-            transport=transport,
         )
 
     async def aclose(self) -> None:

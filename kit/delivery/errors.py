@@ -17,8 +17,8 @@
 a maintenance window answers 503 to everything, and waiting for it must not spend
 every fact's retry budget nor fill the dead letters.
 
-httpx exceptions are translated into these at the edge (``router.vera_client``);
-nothing above it catches ``httpx.*``. Messages name the call and the status, never
+HTTP client exceptions are translated into these at the edge (``kit.delivery.http_calls``);
+nothing above it sees an aiohttp type. Messages name the call and the status, never
 the content of a fact (it may be personal).
 """
 

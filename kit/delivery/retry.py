@@ -9,10 +9,9 @@ least wait, and only passing faults retried. Each destination has its own budget
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-import httpx
 from pydantic import Field
 from tenacity import (
     AsyncRetrying,
@@ -77,10 +76,11 @@ class _StopWhen(stop_base):
         return self._condition()
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """Retry-After in seconds, from either of its two forms (seconds or an HTTP date);
-    None when absent or unreadable (a date without a zone included)."""
-    value = response.headers.get("Retry-After")
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds, from an answer's (case-insensitive) headers, in either of
+    its two forms (seconds or an HTTP date); None when absent or unreadable (a date
+    without a zone included)."""
+    value = headers.get("Retry-After")
     if not value:
         return None
     try:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from multidict import CIMultiDict
 
 from kit.delivery.retry import retry_after
 
 
-def answer(value: str | None) -> httpx.Response:
-    return httpx.Response(429, headers={} if value is None else {"Retry-After": value})
+def answer(value: str | None) -> CIMultiDict[str]:
+    """An answer's headers, written as a server may spell the name."""
+    return CIMultiDict({} if value is None else {"retry-after": value})
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@
 * A token refused before it expires (401) is dropped; a new one is fetched once and
   the request repeated once. A second 401 means the credentials themselves are wrong.
 * Every request, token calls included, passes the shared :class:`RateLimiter`.
-* Explicit time-outs; every httpx exception and every non-2xx answer is translated
-  into the poller's error tree (``errors.py``) here, at the edge.
+* Explicit time-outs; every failed call (``kit.delivery.http_calls``, the one HTTP
+  client) and every non-2xx answer is translated into the poller's error tree
+  (``errors.py``) here, at the edge.
 
 Tokens and secrets never reach a log line or an error message.
 """
@@ -19,8 +20,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import httpx
-
 from connectors.channels.poller._limiter import RateLimiter
 from connectors.channels.poller.errors import (
     MalformedPage,
@@ -31,6 +30,8 @@ from connectors.channels.poller.errors import (
     SourceUnavailable,
     SourceUnreachable,
 )
+from kit.delivery.errors import DestinationTimeout, DestinationUnreachable
+from kit.delivery.http_calls import Answer, HttpClient
 from kit.delivery.retry import retry_after
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,6 @@ class OAuthApiClient:
         timeout_seconds: float,
         token_path: str = "/oauth/token",
         clock: Callable[[], float] = time.monotonic,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._client_id = client_id
         self._client_secret = client_secret
@@ -62,11 +62,8 @@ class OAuthApiClient:
         self._token: str | None = None
         self._token_expires = 0.0
         self.tokens_fetched = 0
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            timeout=httpx.Timeout(timeout_seconds, connect=min(5.0, timeout_seconds)),
-            headers={"Accept": "application/json"},
-            transport=transport,
+        self._http = HttpClient(
+            base_url, timeout_seconds=timeout_seconds, headers={"Accept": "application/json"}
         )
 
     async def aclose(self) -> None:
@@ -75,11 +72,11 @@ class OAuthApiClient:
     async def get_json(self, path: str, params: Mapping[str, str]) -> Any:
         """The JSON body of ``GET path``, renewing the token once on a 401."""
         response = await self._send("GET", path, params=params, headers=await self._auth())
-        if response.status_code == 401:
+        if response.status == 401:
             log.info("token refused before it expired; fetching a new one once")
             self._token = None
             response = await self._send("GET", path, params=params, headers=await self._auth())
-            if response.status_code == 401:
+            if response.status == 401:
                 raise SourceCredentialFault(
                     f"GET {path} answered 401 with a fresh token", status=401
                 )
@@ -97,17 +94,17 @@ class OAuthApiClient:
         response = await self._send(
             "POST",
             self._token_path,
-            data={
+            form={
                 "grant_type": "client_credentials",
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
             },
         )
-        if response.status_code in (400, 401, 403):
+        if response.status in (400, 401, 403):
             # RFC 6749 §5.2: invalid_client / unauthorized_client come as 400 or 401.
             raise SourceCredentialFault(
-                f"{what} refused the client credentials ({response.status_code})",
-                status=response.status_code,
+                f"{what} refused the client credentials ({response.status})",
+                status=response.status,
             )
         _raise_for_answer(what, response)
         document = _json(response, what)
@@ -120,34 +117,33 @@ class OAuthApiClient:
         self._token_expires = self._clock() + max(0.0, lifetime - EXPIRY_MARGIN_SECONDS)
         self.tokens_fetched += 1
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        what = f"{method} {path}"
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
         try:
             async with self._limiter.slot():
                 return await self._http.request(method, path, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise SourceTimeout(f"{what}: no answer in time ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise SourceUnreachable(f"{what}: {type(exc).__name__}") from exc
+        except DestinationTimeout as exc:
+            raise SourceTimeout(str(exc)) from exc
+        except DestinationUnreachable as exc:
+            raise SourceUnreachable(str(exc)) from exc
 
 
-def _raise_for_answer(what: str, response: httpx.Response) -> None:
-    status = response.status_code
+def _raise_for_answer(what: str, response: Answer) -> None:
+    status = response.status
     if status < 300:
         return
     if status in (401, 403):
         raise SourceCredentialFault(f"{what} answered {status}", status=status)
     if status == 429:
-        raise SourceRateLimited(f"{what} answered 429", retry_after=retry_after(response))
+        raise SourceRateLimited(f"{what} answered 429", retry_after=retry_after(response.headers))
     if status >= 500:
         raise SourceUnavailable(
-            f"{what} answered {status}", status=status, retry_after=retry_after(response)
+            f"{what} answered {status}", status=status, retry_after=retry_after(response.headers)
         )
     raise SourceRejected(f"{what} answered {status}", status=status)
 
 
-def _json(response: httpx.Response, what: str) -> Any:
+def _json(response: Answer, what: str) -> Any:
     try:
-        return json.loads(response.content)
+        return json.loads(response.body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedPage(f"{what}: the answer is not JSON") from None

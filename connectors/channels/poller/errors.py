@@ -15,7 +15,7 @@
         │   └── SourceRejected         another 4xx: our request is wrong (URL, cursor too old)
         └── CursorStoreError           Kafka did not take the page and its cursor (retry the page)
 
-httpx and aiokafka exceptions are translated into these at the edge
+Failed HTTP calls and aiokafka exceptions are translated into these at the edge
 (``_client.py``, ``_cursor.py``); nothing above the poller catches a library's
 exception. Messages never carry a token, a secret or a page's content.
 """

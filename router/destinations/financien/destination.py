@@ -20,8 +20,8 @@ class FinancienDestination(KeepsNoState):
         if not isinstance(invoice, InvoiceSubmitted):
             return Skipped(f"finance gets invoices only, not {event.fact_type}")
         call = to_vera(invoice, partner=event.ownership.producer)
-        response = await self._client.send(call, reference=event.id)
-        return Delivered(f"{call.method} {call.path} {response.status_code}")
+        answer = await self._client.send(call, reference=event.id)
+        return Delivered(f"{call.method} {call.path} {answer.status}")
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -31,12 +31,12 @@ class OnderhoudDestination:
             if not with_status:
                 return Skipped(f"{event.fact_type} is older than the order's last status")
             return Skipped(f"no maintenance-system call for {event.fact_type}")
-        response = await self._client.send(call, reference=event.id)
+        answer = await self._client.send(call, reference=event.id)
         if type(fact) in ORDER_STATUS:
             await self.clock.delivered(
                 fact.order_number, fact.occurred_at, event_id=event.id, with_status=with_status
             )
-        return Delivered(f"{call.method} {call.path} {response.status_code}")
+        return Delivered(f"{call.method} {call.path} {answer.status}")
 
     async def before_commit(self) -> None:
         await self.clock.flush()

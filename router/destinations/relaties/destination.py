@@ -22,8 +22,8 @@ class RelatiesDestination(KeepsNoState):
                 f"the relationship system gets social signals only, not {event.fact_type}"
             )
         call = to_vera(signal, partner=event.ownership.producer)
-        response = await self._client.send(call, reference=event.id)
-        return Delivered(f"{call.method} {call.path} {response.status_code}")
+        answer = await self._client.send(call, reference=event.id)
+        return Delivered(f"{call.method} {call.path} {answer.status}")
 
     async def aclose(self) -> None:
         await self._client.aclose()
