@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 
+import uvloop
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -64,7 +65,7 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(serve(args.bootstrap, args.prefix, os.environ[SECRET_ENV]))
+    uvloop.run(serve(args.bootstrap, args.prefix, os.environ[SECRET_ENV]))
 
 
 if __name__ == "__main__":

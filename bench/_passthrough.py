@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import signal
 
+import uvloop
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts.kafka import RAW_TOPIC_CONFIG
@@ -98,7 +99,8 @@ def main() -> None:
     parser.add_argument("--target", required=True)
     parser.add_argument("--group", required=True)
     parser.add_argument("--instance", type=int, default=0)
-    asyncio.run(_forward_until_stopped(parser.parse_args()))
+    # On uvloop, as `ketenbus translate` runs: the ceiling gets the same event loop.
+    uvloop.run(_forward_until_stopped(parser.parse_args()))
 
 
 if __name__ == "__main__":

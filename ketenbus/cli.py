@@ -73,8 +73,7 @@ def _run(main: Coroutine[Any, Any, T]) -> T:
     translator's CPU per message end to end (docs/performance.md)."""
     import uvloop
 
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
+    return uvloop.run(main)
 
 
 def _run_until_signalled(
