@@ -123,6 +123,8 @@ class Results:
     passthrough: dict[str, Throughput] = field(default_factory=dict)
     translate: dict[str, Throughput] = field(default_factory=dict)
     replay: Throughput | None = None
+    replay_processes: CompareRun | None = None
+    """The bulk replay again, through ``ketenbus translate`` processes of their own."""
     compare: list[CompareRun] = field(default_factory=list)
     compare_records: int = 0
     replay_total: int = 0
@@ -157,6 +159,8 @@ def load(path: str) -> Results:
     results.passthrough = {k: Throughput(**v) for k, v in data["passthrough"].items()}
     results.translate = {k: Throughput(**v) for k, v in data["translate"].items()}
     results.replay = throughput(data["replay"])
+    if data.get("replay_processes"):
+        results.replay_processes = CompareRun(**data["replay_processes"])
     results.compare = [CompareRun(**item) for item in data.get("compare", [])]
     results.ingress = {
         variant: {endpoint: steps(items) for endpoint, items in endpoints.items()}

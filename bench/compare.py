@@ -91,6 +91,15 @@ async def run(ctx: Context, results: Results) -> None:
         ctx.console.print("  " + line)
 
 
+async def replay(ctx: Context, count: int, processes: int = 2) -> CompareRun:
+    """The bulk replay as ops would run it: ``count`` Maasdal messages released at once
+    to ``processes`` ``ketenbus translate`` processes in one group, counted from outside
+    as every comparison run is."""
+    outcome = await _one(ctx, "translate", processes, 0, count)
+    ctx.console.print("    " + _line(outcome))
+    return outcome
+
+
 def _line(run: CompareRun) -> str:
     head = f"round {run.round}: {run.stack} ×{run.processes}"
     if run.error:

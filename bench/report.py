@@ -120,6 +120,20 @@ def table(results: Results) -> list[list[str]]:
                 _met(replay.per_second >= TRANSLATE_TARGET * ceiling),
             ]
         )
+    if (processes := results.replay_processes) is not None:
+        rows.append(
+            [
+                f"(3) the same replay through {processes.processes} `ketenbus translate`"
+                " processes (time for all, at the rate counted after the first tenth)",
+                processes.error
+                or f"{processes.per_second:,.0f} msg/s: "
+                f"{results.replay_total / processes.per_second:,.1f} s",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     for variant, endpoints in results.ingress.items():
         webhook, bare = highest_holding(endpoints["webhook"]), highest_holding(endpoints["bare"])
         target = variant == "as shipped"
@@ -527,7 +541,9 @@ whose topics are deleted at the end; the broker is never stopped.
    (idempotent, `acks=all`), `send_offsets_to_transaction`, `read_committed`.
 3. **Translate** (`bench/translate.py`): `connectors.translator.Translator` itself over
    the same raw records, for every partner in `connectors.registry.partners()` that has
-   a translatable sample; then the bulk replay through it, with a progress bar.
+   a translatable sample; then the bulk replay through it, with a progress bar, and
+   the same replay through two `ketenbus translate` processes in one group, released
+   and counted from outside as the same-run comparison below does.
    **Same-run comparison** (`bench/compare.py`): the passthrough
    (`python -m bench._passthrough`), `ketenbus translate` (`python -m ketenbus --config
    <file> translate`) and the Kafka Streams peer (`bench/streams-peer/`, a Maven project

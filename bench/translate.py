@@ -31,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import compare
 from bench._context import TRANSLATE_TARGET, Context
-from bench._kafka import fill_topic
+from bench._kafka import delete_topics, fill_topic
 from bench._passthrough import Passthrough
 from bench._profile import Profiler
 from bench._results import Results, Throughput
@@ -241,6 +241,9 @@ async def run_replay(ctx: Context, results: Results) -> None:
 
         results.replay = await translate(kafka, MAASDAL, total, advance=advance)
         results.replay_total = total
+    await delete_topics(kafka, kafka.topic_prefix)  # a million records: not kept meanwhile
+    ctx.console.print(f"  the same {total:,} through 2 `ketenbus translate` processes")
+    results.replay_processes = await compare.replay(ctx, total)
 
 
 async def run_profile(ctx: Context, results: Results, partner_id: str) -> None:
