@@ -334,7 +334,10 @@ class LaneEngine:
                     continue
                 records.popleft()
                 self.stats.records += 1
-                self.stats.outcomes[COUNTED_AS[type(outcome)]] += 1
+                counted = COUNTED_AS[type(outcome)]
+                self.stats.outcomes[counted] += 1
+                # Where and what, never the fact: its outcome's text may name an order.
+                log.debug("%s: %s-%d offset %d %s", self.stage, *key[0], record.offset, counted)
                 self._offsets[key[0]].finished(record.offset)
                 key = self._next_turn(lane, key, records)
         except asyncio.CancelledError:
