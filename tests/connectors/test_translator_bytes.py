@@ -28,6 +28,7 @@ from aiokafka import ConsumerRecord
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts import KafkaSettings, RawMessage
+from tests.connectors.raw_records import consumed
 
 GOLDEN = Path(__file__).with_name("translator_golden.json")
 KAFKA = KafkaSettings(topic_prefix="golden.")
@@ -38,20 +39,7 @@ _CONTENT_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv"
 
 
 def _consumer_record(raw: RawMessage, offset: int) -> ConsumerRecord[bytes, bytes]:
-    record = raw.to_kafka()
-    return ConsumerRecord(
-        topic=KAFKA.topics.raw(raw.partner),
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=record.key,
-        value=record.value,
-        checksum=None,
-        serialized_key_size=0,
-        serialized_value_size=len(record.value),
-        headers=list(record.headers),
-    )
+    return consumed(raw, KAFKA.topics.raw(raw.partner), partition=0, offset=offset)
 
 
 def _raw(case: dict[str, Any]) -> RawMessage:

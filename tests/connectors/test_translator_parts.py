@@ -21,6 +21,7 @@ from contracts import (
     RawMessage,
     context_of,
 )
+from tests.connectors.raw_records import consumed
 
 KAFKA = KafkaSettings(topic_prefix="unit.")
 BODY = b"<batch>original bytes</batch>"
@@ -33,20 +34,8 @@ def record() -> ConsumerRecord[bytes, bytes]:
         body=BODY,
         received_at=datetime(2026, 11, 26, 12, 0, tzinfo=UTC),
         origin="batch_0001.xml",
-    ).to_kafka()
-    return ConsumerRecord(
-        topic=KAFKA.topics.raw("batchy"),
-        partition=2,
-        offset=41,
-        timestamp=0,
-        timestamp_type=0,
-        key=raw.key,
-        value=raw.value,
-        checksum=None,
-        serialized_key_size=0,
-        serialized_value_size=len(raw.value),
-        headers=list(raw.headers),
     )
+    return consumed(raw, KAFKA.topics.raw("batchy"), partition=2, offset=41)
 
 
 def accepted(message_id: str) -> CanonicalEvent:

@@ -15,25 +15,15 @@ from aiokafka import ConsumerRecord
 from connectors.registry import partners
 from connectors.translator import Translator
 from contracts import DeadLetterHeader, KafkaSettings, context_of
+from tests.connectors.raw_records import consumed as raw_record
 from tests.maasdal_stream import message
 
 KAFKA = KafkaSettings(topic_prefix="unit.")
 
 
 def consumed(body: bytes) -> ConsumerRecord[bytes, bytes]:
-    record = replace(message(7), body=body).to_kafka()
-    return ConsumerRecord(
-        topic=KAFKA.topics.raw("maasdal"),
-        partition=1,
-        offset=12,
-        timestamp=0,
-        timestamp_type=0,
-        key=record.key,
-        value=record.value,
-        checksum=None,
-        serialized_key_size=0,
-        serialized_value_size=len(record.value),
-        headers=list(record.headers),
+    return raw_record(
+        replace(message(7), body=body), KAFKA.topics.raw("maasdal"), partition=1, offset=12
     )
 
 
