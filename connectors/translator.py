@@ -30,12 +30,13 @@ from aiokafka import ConsumerRecord
 
 from connectors.adapter import InboundAdapter, Translation
 from connectors.errors import TranslationError, UnsupportedMessage
+from connectors.seen import SeenIds, state_topic_config
 from contracts import CanonicalEvent, ContractError, KafkaSettings, RawMessage
 from contracts.kafka import RAW_TOPIC_CONFIG
 from kit.engine.dead_letters import ORIGINAL, dead_letter
 from kit.engine.stage import StageStats
 from kit.engine.transactional import Output, TransactionalEngine, Transformed
-from kit.kafka.topics import ensure_topics
+from kit.kafka.topics import ensure_copartitioned, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +57,31 @@ whole original (up to 10 MiB), so a file with a thousand bad Berichten must not 
 EVENT, DEAD_LETTER = "event", "dead_letter"
 """The kinds of output the translator counts."""
 
+DUPLICATE = "duplicate"
+"""The outcome of a raw record whose events were all written before (a re-sent message)."""
+
 
 class Translator:
     """Runs every partner's inbound adapter over its raw topic."""
 
     def __init__(
-        self, kafka: KafkaSettings, adapters: Mapping[str, InboundAdapter], *, max_batch: int = 500
+        self,
+        kafka: KafkaSettings,
+        adapters: Mapping[str, InboundAdapter],
+        *,
+        max_batch: int = 500,
+        remember_days: float = 7,
     ) -> None:
         self._kafka = kafka
         self._adapters = dict(adapters)
+        self._remember_days = remember_days
         topics = kafka.topics
+        # What was written from each raw partition: a re-sent message is translated once.
+        self.seen = SeenIds(
+            kafka,
+            {topics.raw(p): topics.translate_seen(p) for p in self._adapters},
+            remember_days=remember_days,
+        )
         self._orders_topic = topics.orders
         self._signals_topic = topics.signals
         self._deadletter_topic = topics.deadletter(STAGE)
@@ -75,8 +91,14 @@ class Translator:
             stage="translator",
             group_id=f"{kafka.topic_prefix}ketenbus-translator",
             inputs=self.raw_topics,
-            outputs=[topics.orders, topics.signals, self._deadletter_topic],
+            outputs=[
+                topics.orders,
+                topics.signals,
+                self._deadletter_topic,
+                *(topics.translate_seen(p) for p in sorted(self._adapters)),
+            ],
             transform=self.translate,
+            state=self.seen,
             max_batch=max_batch,
             # Dead letters carry the raw original (up to the largest raw topic's limit).
             producer_options={"max_request_size": DEADLETTER_MAX_BYTES},
@@ -108,6 +130,11 @@ class Translator:
         # A dead letter carries the raw original, so it needs the largest raw size too.
         await ensure_topics(self._kafka, [self._deadletter_topic], DEADLETTER_TOPIC_CONFIG)
         await ensure_topics(self._kafka, [topics.orders, topics.signals])
+        await ensure_copartitioned(
+            self._kafka,
+            {topics.raw(p): topics.translate_seen(p) for p in self._adapters},
+            state_topic_config(self._remember_days),
+        )
 
     async def step(self, timeout_ms: int = 500) -> int:
         """Translate one batch (a transaction per raw partition); returns its records."""
@@ -136,6 +163,24 @@ class Translator:
                 Output(signals if event.data.restricted else orders, event.to_kafka(), EVENT)
                 for event in events
             ]
+            # Claimed once they can be written: a message dead-lettered here is not
+            # remembered, so its replay after a fix is translated.
+            if events:
+                fresh = self.seen.claim(
+                    record.topic, record.partition, raw.received_at, [e.id for e in events]
+                )
+                if len(fresh) < len(events):
+                    log.debug(
+                        "translate: %s-%d offset %d: %d of %d events were written before",
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        len(events) - len(fresh),
+                        len(events),
+                    )
+                    outputs = [outputs[i] for i in fresh]
+                    if not outputs and not failures:
+                        return Transformed(DUPLICATE, [])
         except (TranslationError, ContractError) as exc:
             return Transformed("dead_lettered", [self._dead_letter(record, partner, exc)])
         except Exception as exc:  # an adapter bug must not stop every other partner

@@ -24,6 +24,7 @@ import yaml
 from contracts._envelope import CONTENT_TYPE, cloudevents_type
 from contracts._facts import FACT_TYPES
 from contracts.asyncapi_messages import (
+    binary_message,
     canonical_message,
     dead_letter_message,
     dwh_message,
@@ -195,6 +196,27 @@ def topics() -> list[Topic]:
             readers={"ketenbus-router-dwh": "reads it back on every assignment"},
         )
     )
+    found += [
+        Topic(
+            id=f"state-translate-seen-{partner}",
+            address=names.translate_seen(partner),
+            description=f"The event ids the translator wrote from keten.raw.{partner}, in "
+            "the same transactions: partition p holds raw partition p's, so a message the "
+            "partner re-sends is translated once. compact,delete, kept for [translate] "
+            "remember_days.",
+            messages={
+                f"translate-seen-{partner}": binary_message(
+                    f"translate-seen-{partner}",
+                    "The latest receipt time of the transaction's raw records (8 bytes, "
+                    "big-endian milliseconds), then its event ids (16 bytes each); the key "
+                    "is the first id.",
+                )
+            },
+            writer="the translator",
+            readers={"ketenbus-translator": "reads a raw partition's back when it takes it"},
+        )
+        for partner in PARTNERS
+    ]
     stages = (
         "translate",
         "workorders",

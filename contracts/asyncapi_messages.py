@@ -180,6 +180,17 @@ def raw_message(partner: str, content_type: str) -> dict[str, Any]:
     }
 
 
+def binary_message(name: str, description: str) -> dict[str, Any]:
+    """A binary record ketenbus keeps for itself."""
+    return {
+        "name": name,
+        "title": name,
+        "summary": description,
+        "contentType": "application/octet-stream",
+        "payload": {"type": "string", "format": "binary", "description": description},
+    }
+
+
 def dead_letter_message(stage: str) -> dict[str, Any]:
     """What could not go on: the original record plus Kafka Connect's error headers."""
     names = [value for key, value in vars(DeadLetterHeader).items() if key.isupper()]

@@ -43,6 +43,12 @@ class Topics:
         """The data warehouse's social-signal counts per month and category (compacted)."""
         return f"{self.prefix}keten.dwh.signal-counts.v1"
 
+    def translate_seen(self, partner: str) -> str:
+        """The translator's memory of the event ids it wrote from ``keten.raw.<partner>``
+        (compacted, then deleted after ``[translate] remember_days``): partition *p* holds
+        raw partition *p*'s, so a re-sent partner message is translated once."""
+        return f"{self.prefix}keten.translate.seen.{partner}"
+
     @property
     def dwh_written(self) -> str:
         """Compacted: one key per canonical event id the data warehouse's destination has

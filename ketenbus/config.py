@@ -53,6 +53,12 @@ class WebhookSettings(ListenSettings):
     linger_seconds: float = Field(default=2.0, ge=0)
 
 
+class TranslateSettings(SettingsModel):
+    """``[translate]``: how long a written event id is remembered (docs/configuration.md)."""
+
+    remember_days: float = Field(default=7.0, gt=0)
+
+
 # [partners] and [destinations] as models with one optional entry per known id, so an
 # error has its full path (partners.maasdal.webhook_secrets), an unknown id is refused
 # like any unknown key, and the environment source knows each setting's type (an API
@@ -93,6 +99,7 @@ class KetenbusSettings(BaseSettings):
         default="ketenbus", description="X-Stuurgegevens-Zender-Organisatie on every VERA call."
     )
     webhook: WebhookSettings = WebhookSettings()
+    translate: TranslateSettings = TranslateSettings()
     if TYPE_CHECKING:  # what the processes see: the entries present, by id
         partners: dict[str, Any] = Field(default={})
         destinations: dict[str, Any] = Field(default={})
@@ -119,7 +126,7 @@ class KetenbusSettings(BaseSettings):
 PROCESS_SECTIONS: Mapping[str, frozenset[str]] = {
     "webhook": frozenset({"kafka", "webhook", "partners"}),
     "ingress": frozenset({"kafka", "partners"}),
-    "translate": frozenset({"kafka", "partners"}),
+    "translate": frozenset({"kafka", "translate", "partners"}),
     "route": frozenset({"kafka", "sender_organisation", "destinations"}),
     "outbound": frozenset({"kafka", "partners"}),
     "deadletters": frozenset({"kafka"}),

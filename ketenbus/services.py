@@ -120,7 +120,7 @@ async def _run_ingress(
 def translator(settings: KetenbusSettings) -> Translator:
     """The translator over the raw topics of every configured partner."""
     adapters = {partner_id: partners()[partner_id].inbound for partner_id in settings.partners}
-    return Translator(settings.kafka, adapters)
+    return Translator(settings.kafka, adapters, remember_days=settings.translate.remember_days)
 
 
 async def run_translator(settings: KetenbusSettings, stopping: asyncio.Event) -> None:

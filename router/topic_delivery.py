@@ -28,7 +28,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 from contracts import CanonicalEvent, ContractError, KafkaSettings
 from kit.engine.dead_letters import dead_letter
 from kit.engine.stage import StageStats
-from kit.engine.transactional import Output, TransactionalEngine, Transformed
+from kit.engine.transactional import Output, StageState, TransactionalEngine, Transformed
 from kit.kafka.topics import ensure_topics
 from router.destination import Withheld, source_topics
 from router.entitlement import Counted, Entitlement, Redacted, decide
@@ -171,15 +171,16 @@ class TopicDeliveryWorker:
         )
 
 
-class _State:
-    """The destination's memory, as the engine sees it."""
+class _State(StageState):
+    """The destination's memory, as the engine sees it: read whole, written by the
+    transform, and read again whenever records are (the engine's defaults)."""
 
     def __init__(self, destination: TopicDestination, replay_topic: str) -> None:
         self._destination = destination
         self._replay_topic = replay_topic
 
-    async def load(self) -> None:
-        await self._destination.load()
+    async def load(self, partitions: set[TopicPartition]) -> None:
+        await self._destination.load()  # not kept per input partition: all of it
 
     def stale_for(self, partitions: set[TopicPartition]) -> bool:
         # A replayed record's source partition may be another instance's, which may have

@@ -55,3 +55,33 @@ async def eventually(
                 await asyncio.sleep(0.02)
     except TimeoutError:
         raise AssertionError(f"not within {within} s: {what}") from None
+
+
+async def caught_up(kafka: KafkaSettings, group: str, topic: str, *, within: float = 60.0) -> None:
+    """Await the consumer group's committed offsets reaching the end of every partition
+    of ``topic`` (checked every 50 ms): everything written to it so far was handled."""
+    from aiokafka import TopicPartition
+
+    from kit.kafka import clients
+    from kit.kafka.state import topic_partitions
+
+    admin = clients.admin(kafka)
+    reader = clients.consumer(kafka, client="test-caught-up")
+    await admin.start()
+    await reader.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in await topic_partitions(kafka, topic)]
+        end = await reader.end_offsets(partitions)
+        committed: dict[TopicPartition, int] = {}
+        async with asyncio.timeout(within):
+            while any(committed.get(tp, 0) < offset for tp, offset in end.items()):
+                await asyncio.sleep(0.05)  # the group's offsets on the broker offer no event
+                offsets = await admin.list_consumer_group_offsets(group, partitions=partitions)
+                committed = {tp: meta.offset for tp, meta in offsets.items()}
+    except TimeoutError:
+        raise AssertionError(
+            f"{group} did not reach the end of {topic} within {within} s: {committed} of {end}"
+        ) from None
+    finally:
+        await reader.stop()
+        await admin.close()

@@ -13,6 +13,8 @@ from kit.kafka.topics import ensure_topics
 from tests.samples import partner_sample
 
 TEMPLATE = json.loads(partner_sample("maasdal", "01-status-acc.json"))
+RECEIVED_AT = datetime.now(UTC)
+"""Received now: within the translator's memory, as a live partner's messages are."""
 
 
 def message(index: int) -> RawMessage:
@@ -21,7 +23,7 @@ def message(index: int) -> RawMessage:
         partner="maasdal",
         channel="webhook",
         body=json.dumps(body).encode(),
-        received_at=datetime(2026, 11, 26, 12, 0, tzinfo=UTC),
+        received_at=RECEIVED_AT,
         content_type="application/json",
         key=body["opdrachtnummer"].encode(),
     )

@@ -24,14 +24,25 @@ it here, the partition is taken back the same way, from its committed offset.
 transactions finish, the next batch (what the consumer has already fetched) is
 transformed, and written only after they committed. A failed transaction drops the
 read-ahead, and every partition goes back to its committed offset; a rebalance
-drops it too. A stage with state (the data warehouse's counts) transforms nothing
-ahead: its state must match what committed.
+drops it too. A stage with state transforms ahead only if its state says so (the
+translator's memory of the ids it wrote does; the data warehouse's counts do not).
+
+**State** (:class:`StageState`): a stage's memory, kept on compacted topics written in
+its transactions, is read back for a partition when the partition is taken (after its
+producer fenced the last owner, so every commit of the last owner is readable). When
+records of a partition are read again (their transformed work was dropped: an aborted
+transaction, a read-ahead dropped by a rebalance or an abort), the state forgets what
+that work did: the translator drops the ids it had claimed since the last commit, the
+data warehouse reads its counts again. It is not read back from the topic then: a
+transaction's commit markers may not be written yet when the next one begins, and
+reading to the end would miss the last commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeAlias
@@ -77,6 +88,9 @@ class Output:
     record: KafkaRecord
     kind: str
     """What it is, for the stage's counters (``event``, ``dead_letter``, ...)."""
+    partition: int | None = None
+    """The output partition, if the stage chooses it (a state record goes to the partition
+    of its input partition's number); otherwise chosen by key like ``send()`` does."""
 
 
 @dataclass(frozen=True)
@@ -94,17 +108,46 @@ class Transform(Protocol):
     def __call__(self, record: Record, /) -> Transformed: ...
 
 
-class StageState(Protocol):
-    """A stage's own memory, kept on compacted topics and written in its transactions."""
+class StageState:
+    """A stage's own memory, kept on compacted topics and written in its transactions.
 
-    async def load(self) -> None:
-        """Read it back from what committed (on assignment, after an abort)."""
-        ...
+    The engine tells it what happens to the work of each input partition: taken (read
+    back what committed), transformed (what to write with it), committed, dropped (its
+    records are read again), and given up (revoked). The defaults suit a state that is
+    read whole and written by the transform itself."""
+
+    transforms_ahead: bool = False
+    """Whether the next batch may be transformed while one commits (the state then keeps
+    apart what the batch in hand wrote, to forget it if that batch does not commit)."""
+
+    async def load(self, partitions: set[TopicPartition]) -> None:
+        """Read back from what committed the memory of these input partitions (on their
+        assignment, after their producers fenced the last owner, so every commit of the
+        last owner is readable). A state that is not kept per input partition reads all
+        of itself."""
+        raise NotImplementedError
+
+    def outputs_for(self, tp: TopicPartition, next_offset: int) -> list[Output]:
+        """What the state writes for this partition's records just transformed (up to
+        ``next_offset``), in their transaction: one record per transaction rather than
+        one per input record."""
+        return []
+
+    def committed(self, tp: TopicPartition, next_offset: int) -> None:
+        """This partition's work up to ``next_offset`` committed."""
+
+    async def read_again(self, partitions: set[TopicPartition]) -> None:
+        """Records of these partitions are read again: the work transformed past their
+        last commit was dropped, and the state must forget it."""
+        await self.load(partitions)
+
+    def release(self, partitions: set[TopicPartition]) -> None:
+        """These partitions are no longer this instance's: their memory may go."""
 
     def stale_for(self, partitions: set[TopicPartition]) -> bool:
         """Whether it must be read again before records of ``partitions`` (a replay
         topic's record may be about another instance's partition)."""
-        ...
+        return False
 
 
 @dataclass
@@ -170,6 +213,9 @@ class TransactionalEngine:
         """Held while a batch is written: a rebalance waits for it, so the next owner of a
         partition starts from offsets that include it."""
         self._partitioner = DefaultPartitioner()
+        self._transformed: dict[TopicPartition, int] = {}
+        """Per partition, the offset after the last record transformed: a record below it
+        is read again, and the state of its partition must be read again first."""
 
     def transactional_id(self, tp: TopicPartition) -> str:
         """The producer of one input partition: the same in every instance, so whoever
@@ -197,8 +243,6 @@ class TransactionalEngine:
             group_id=self.group_id,
             transactional_id=probe,
         )
-        if self._state is not None:
-            await self._state.load()
         self._consumer = committed_reader(self._kafka, group_id=self.group_id, client=self.stage)
         self._consumer.subscribe(self._inputs, listener=Rebalances(self._revoked, self._assigned))
         await self._consumer.start()
@@ -246,7 +290,7 @@ class TransactionalEngine:
             writing = asyncio.ensure_future(self._write(batch))
             ahead = None
             try:
-                if self._state is None:
+                if self._state is None or self._state.transforms_ahead:
                     ahead = await self._read_ahead()
             finally:
                 failed = await writing
@@ -264,13 +308,19 @@ class TransactionalEngine:
         fetched = {tp: records for tp, records in fetched.items() if tp in self._producers}
         if not fetched:
             return None
-        if self._state is not None and self._state.stale_for(set(fetched)):
-            await self._state.load()
+        if self._state is not None:
+            transformed = self._transformed
+            again = {tp for tp, got in fetched.items() if got[0].offset < transformed.get(tp, 0)}
+            if again:
+                await self._state.read_again(again)
+            if self._state.stale_for(set(fetched)):
+                await self._state.load(set(fetched))
         parts: list[_Partition] = []
         count = 0
         try:
             for tp, records in fetched.items():
                 part = _Partition(tp, records=len(records), next_offset=records[-1].offset + 1)
+                self._transformed[tp] = part.next_offset  # before: a transform may fail midway
                 for record in records:
                     done = self._transform(record)
                     part.outcomes.append(done.outcome)
@@ -278,6 +328,8 @@ class TransactionalEngine:
                     count += 1
                     if count % YIELD_EVERY == 0:
                         await asyncio.sleep(0)
+                if self._state is not None:
+                    part.outputs += self._state.outputs_for(tp, part.next_offset)
                 parts.append(part)
         except BaseException:
             self._unread(fetched, generation)
@@ -320,7 +372,18 @@ class TransactionalEngine:
             elif isinstance(result, BaseException):
                 raise result
             elif result:
+                if self._state is not None:
+                    self._state.committed(part.tp, part.next_offset)
                 self.stats.settled(part.records, part.outcomes, [o.kind for o in part.outputs])
+                if log.isEnabledFor(logging.DEBUG):  # ids and counts only, never contents
+                    log.debug(
+                        "%s: %s-%d committed up to offset %d: %s",
+                        self.stage,
+                        part.tp.topic,
+                        part.tp.partition,
+                        part.next_offset,
+                        dict(Counter(part.outcomes)),
+                    )
         return failed
 
     async def _commit_partition(self, part: _Partition) -> bool:
@@ -374,13 +437,21 @@ class TransactionalEngine:
             headers = list(record.headers)  # aiokafka takes the headers as a list only
             if len(record.value or b"") > LARGE_RECORD_BYTES:
                 sent.append(
-                    await producer.send(topic, value=record.value, key=record.key, headers=headers)
+                    await producer.send(
+                        topic,
+                        value=record.value,
+                        key=record.key,
+                        headers=headers,
+                        partition=output.partition,
+                    )
                 )
                 continue
-            partitions = known.get(topic)
-            if partitions is None:
-                partitions = known[topic] = sorted(await producer.partitions_for(topic))
-            partition = self._partitioner(record.key, partitions, partitions)
+            partition = output.partition
+            if partition is None:
+                partitions = known.get(topic)
+                if partitions is None:
+                    partitions = known[topic] = sorted(await producer.partitions_for(topic))
+                partition = self._partitioner(record.key, partitions, partitions)
             builder = builders.get((topic, partition))
             if builder is None:
                 builder = builders[topic, partition] = producer.create_batch()
@@ -395,13 +466,12 @@ class TransactionalEngine:
         return sent
 
     async def _aborted(self, failed: list[KafkaError]) -> None:
-        """After failed transactions: drop the read-ahead, state and positions back to
-        what committed (every partition: the read-ahead moved them all)."""
+        """After failed transactions: drop the read-ahead and put the positions back to
+        what committed (every partition: the read-ahead moved them all). The state of a
+        partition whose work was dropped is read again before its records are."""
         self.stats.aborted_batches += 1
         self._ahead = None
         self._generation += 1
-        if self._state is not None:
-            await self._state.load()
         await self._rewind(self.consumer.assignment())
 
     async def _rewind(self, partitions: set[TopicPartition]) -> None:
@@ -442,7 +512,9 @@ class TransactionalEngine:
             self._committed.pop(tp, None)  # another instance may have written since
         opened = await self._open_producers(partitions)
         if self._state is not None:
-            await self._state.load()
+            await self._state.load(set(opened))
+        for tp in opened:
+            self._transformed.pop(tp, None)  # its state is what committed, as loaded now
         await self._rewind(set(opened))
         self._producers.update(opened)
         self._retake -= set(opened)
@@ -490,7 +562,10 @@ class TransactionalEngine:
         producers = [self._producers.pop(tp) for tp in partitions if tp in self._producers]
         for tp in partitions:
             self._committed.pop(tp, None)
+            self._transformed.pop(tp, None)
         self._retake -= partitions
+        if self._state is not None:
+            self._state.release(partitions)
         await asyncio.gather(*(_stop_quietly(p) for p in producers))
 
     async def _fenced(self, tp: TopicPartition, exc: BaseException) -> None:

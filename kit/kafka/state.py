@@ -20,6 +20,12 @@ COMPACTED = {"cleanup.policy": "compact"}
 """Topic configuration of a state topic."""
 
 
+def compacted_for(retention_ms: int) -> dict[str, str]:
+    """Topic configuration of a state topic whose records matter for ``retention_ms`` only
+    (compacted, and a segment whose newest record is older than that is deleted)."""
+    return {"cleanup.policy": "compact,delete", "retention.ms": str(retention_ms)}
+
+
 FETCH_MAX_BYTES = 32 * 1024 * 1024
 """Enough for the largest record ketenbus writes (a translate dead letter carries a raw
 original of up to 16 MiB)."""
@@ -46,6 +52,14 @@ async def read_to_end(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[b
     """Every committed record of ``topic`` from its start to its end as of now, in
     partition and offset order (none if the topic does not exist)."""
     partitions = [TopicPartition(topic, number) for number in await topic_partitions(kafka, topic)]
+    return await read_partitions_to_end(kafka, partitions)
+
+
+async def read_partitions_to_end(
+    kafka: KafkaSettings, partitions: list[TopicPartition]
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every committed record of these partitions from their start to their end as of
+    now, in partition and offset order (the partitions must exist)."""
     records: list[ConsumerRecord[bytes, bytes]] = []
     if not partitions:
         return records
@@ -67,7 +81,7 @@ async def read_to_end(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[b
                     remaining.discard(tp)
     finally:
         await consumer.stop()
-    records.sort(key=lambda record: (record.partition, record.offset))
+    records.sort(key=lambda record: (record.topic, record.partition, record.offset))
     return records
 
 

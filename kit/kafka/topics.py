@@ -43,6 +43,50 @@ async def ensure_topics(
     await wait_until_usable(settings, missing, within=TOPIC_READY_SECONDS)
 
 
+async def ensure_copartitioned(
+    settings: KafkaSettings, pairs: dict[str, str], config: dict[str, str] | None = None
+) -> None:
+    """Make each state topic (a value of ``pairs``) have at least the partitions of its
+    source topic (its key, which must exist): the state of source partition *p* is kept
+    in partition *p*, like Kafka Streams' changelogs. A missing one is created with the
+    source's count; one with fewer gets partitions added (empty, as the source's new
+    partitions have no history). A state topic's existing configuration is left alone."""
+    from aiokafka.admin import NewPartitions, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
+
+    admin = clients.admin(settings)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics()) & {*pairs, *pairs.values()}
+        described = {
+            topic["topic"]: len(topic["partitions"])
+            for topic in await admin.describe_topics(sorted(existing))
+        }
+        missing = [
+            NewTopic(state, described[source], settings.replication_factor, topic_configs=config)
+            for source, state in pairs.items()
+            if state not in described
+        ]
+        fewer = {
+            state: NewPartitions(described[source])
+            for source, state in pairs.items()
+            if state in described and described[state] < described[source]
+        }
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+        if fewer:
+            await admin.create_partitions(fewer)
+    finally:
+        await admin.close()
+    if missing:
+        from kit.kafka.ready import wait_until_usable
+
+        await wait_until_usable(
+            settings, [topic.name for topic in missing], within=TOPIC_READY_SECONDS
+        )
+
+
 async def delete_prefixed_topics(settings: KafkaSettings) -> list[str]:
     """Delete every topic named with ``settings.topic_prefix`` (a run's own topics: the
     demo's, the benchmark's) and nothing else; returns their names."""

@@ -124,6 +124,7 @@ def test_every_topic_ketenbus_reads_and_writes_is_a_channel(document: dict[str, 
         *(topics.poller_cursor(partner) for partner in POLLED_PARTNERS),
         topics.onderhoud_last_status,
         topics.dwh_written,
+        *(topics.translate_seen(partner) for partner in PARTNERS),
     }
     assert {channel["address"] for channel in document["channels"].values()} == expected
     assert set(partners()) <= set(PARTNERS), "a registered partner is missing from the document"

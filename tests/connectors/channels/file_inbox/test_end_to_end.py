@@ -218,11 +218,11 @@ async def test_gulpdals_export_reaches_the_maintenance_system_and_a_rerun_adds_o
     )
     running.drop("gulpdal", GULPDAL, rerun)
     kafka = running.settings.kafka
-    records = await read_records(kafka, kafka.topics.orders, 7)
+    # The re-run's old rows carry their old ids: the translator writes only the new fact.
+    await eventually(lambda: running.handled() == 4, what="the four facts handled")
+    records = await read_records(kafka, kafka.topics.orders, 4)
     ids = [CanonicalEvent.from_kafka(r.value, tuple(r.headers)).id for r in records]
-    assert len(ids) == 7
-    assert len(set(ids)) == 4  # the re-run's old rows carry their old ids: one new fact
-    await eventually(lambda: running.handled() == 7, what="all seven facts handled")
+    assert len(ids) == len(set(ids)) == 4
     received = backoffice.state.received("onderhoud")
     assert len(received) == 4  # nothing happened twice
     assert received[-1].path == "/onderhoudsorders/WL-2026-004716"
@@ -292,12 +292,13 @@ async def test_a_crash_between_storing_and_moving_gives_every_effect_once(
     try:
         await eventually(lambda: files.processed("heuvelland", SECOND), what="moved after restart")
         kafka = files.settings.kafka
-        records = await read_records(kafka, kafka.topics.orders, 6)  # 3 facts, twice
+        # Stored twice (before and after the crash), translated once.
+        await eventually(lambda: handled(worker) == 3, what="three facts handled")
+        records = await read_records(kafka, kafka.topics.orders, 3)
         ids = [CanonicalEvent.from_kafka(r.value, tuple(r.headers)).id for r in records]
         assert sorted(ids) == sorted(
-            2 * [ref("heuvelland", m) for m in ("HB-77840", "HB-77841", "HB-77842")]
+            ref("heuvelland", m) for m in ("HB-77840", "HB-77841", "HB-77842")
         )
-        await eventually(lambda: handled(worker) == 6, what="six facts handled")
     finally:
         stopping.set()
         await asyncio.gather(*tasks)
