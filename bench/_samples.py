@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +25,14 @@ from contracts import CanonicalEvent, ContractError, RawMessage, event_id
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAASDAL = "maasdal"
 _CONTENT_TYPES = {".json": "application/json", ".xml": "application/xml", ".csv": "text/csv"}
-RECEIVED_AT = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+RECEIVED_AT = datetime.now(UTC)
+"""When the benchmark's Maasdal messages were received: now, so the translator remembers
+their event ids as it would a partner's (each message is unique)."""
+SAMPLES_RECEIVED_AT = RECEIVED_AT - timedelta(days=30)
+"""When the cycled partner samples were received: past the translator's memory
+(``remember_days``), because every copy of a sample has the same event ids and would
+otherwise be a duplicate that writes nothing. They still pay the look-up, not the
+remembering (under a microsecond a message)."""
 
 
 def translate_events(adapter: InboundAdapter, raw: RawMessage) -> list[CanonicalEvent]:
@@ -95,7 +102,7 @@ def _translatable(
             partner=partner_id,
             channel=channel,
             body=body,
-            received_at=RECEIVED_AT,
+            received_at=SAMPLES_RECEIVED_AT,
             content_type=content_type,
             origin=name,
         )

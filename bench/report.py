@@ -543,7 +543,13 @@ whose topics are deleted at the end; the broker is never stopped.
    the same raw records, for every partner in `connectors.registry.partners()` that has
    a translatable sample; then the bulk replay through it, with a progress bar, and
    the same replay through two `ketenbus translate` processes in one group, released
-   and counted from outside as the same-run comparison below does.
+   and counted from outside as the same-run comparison below does. Maasdal's
+   messages are unique and received at the run's start, so the translator remembers
+   each event id it writes (`keten.translate.seen.maasdal`, in the same transactions)
+   as it would in production. The other partners' samples repeat, so they are stamped
+   as received 30 days earlier, past `[translate] remember_days`: otherwise every copy
+   after the first would be a duplicate that writes nothing; they pay the look-up but
+   not the remembering.
    **Same-run comparison** (`bench/compare.py`): the passthrough
    (`python -m bench._passthrough`), `ketenbus translate` (`python -m ketenbus --config
    <file> translate`) and the Kafka Streams peer (`bench/streams-peer/`, a Maven project
