@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - see below
 import pytest
 
 from contracts.kafka import KafkaSettings
@@ -18,6 +19,11 @@ from contracts.vera import SPECS_DIR
 from devkit.local_kafka import LocalKafka
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Imported now, not by hypothesis's plugin at the session's end: there, pytest rewrites
+# its modules while the garbage of a whole run is collected, and CPython 3.11.7 can fail
+# that with "SystemError: AST constructor recursion depth mismatch" (a finalizer run by
+# the collector in the middle of building a module's AST), after every test passed.
 
 
 @pytest.fixture(scope="session")
