@@ -19,7 +19,7 @@ takes *p* over has the old owner's memory. What a batch claimed is kept apart un
 transaction commits: if the work is dropped (an abort, a rebalance), the engine reads
 its records again and the claims are forgotten first (:class:`kit.engine.transactional.StageState`).
 A re-sent message reaches the same raw partition: the ingress keys a raw record by its
-order number (or its file), as the first time.
+order number (a file inbox by its partner), as the first time.
 
 **Bounded: ``[translate] remember_days``** (7, the corporation's systems' window for a
 ``Referentienummer``). An id is remembered that long after its raw record was received
@@ -27,7 +27,8 @@ order number (or its file), as the first time.
 receipt and a bucket is dropped whole); the state topic is ``compact,delete`` with the
 same retention (a state record is written at or after its receipt, so the broker keeps
 it at least as long) and reading back skips what is older. A message re-sent later than
-that is translated again. In memory an id is its 16 bytes of UUID in a set.
+that is translated again. In memory an id takes about 135 bytes while recent, 20 once
+sealed into arrays (:mod:`connectors.remembered_ids`).
 
 State record: key = the first id's 16 bytes (an id is written once, so keys do not
 collide), value = the latest receipt among its raw records in milliseconds (8 bytes,
@@ -43,6 +44,7 @@ from datetime import datetime
 
 from aiokafka import TopicPartition
 
+from connectors.remembered_ids import ID_BYTES, RememberedIds
 from contracts import KafkaRecord, KafkaSettings
 from kit.engine.transactional import Output, StageState
 from kit.kafka.state import compacted_for, read_partitions_to_end
@@ -52,10 +54,16 @@ log = logging.getLogger(__name__)
 DAY_SECONDS = 86_400
 BUCKET_SECONDS = 3_600
 """Ids are pruned by the hour of their receipt."""
-ID_BYTES = 16
 RECEIVED_BYTES = 8
 IDS_PER_RECORD = 16_384
 """256 KiB of ids at most in one state record: well under the topic's 1 MiB limit."""
+
+SEAL_ABOVE = 262_144
+"""Up to this many ids in all, a translator keeps them in sets (about 35 MB, the fastest
+look-up); beyond it, each partition's are sealed into a sorted array of 20 bytes an id
+(:mod:`connectors.remembered_ids`), so a million take about 40 MB instead of 135."""
+SEAL_CHECK_EVERY = 4_096
+"""Claims between two looks at the memory's size."""
 
 STATE = "state"
 """The kind of output a state record is, for the counters."""
@@ -68,28 +76,6 @@ def id_bytes(event_id: str) -> bytes:
 
 def state_topic_config(remember_days: float) -> dict[str, str]:
     return compacted_for(int(remember_days * DAY_SECONDS * 1000))
-
-
-class _Remembered:
-    """One raw partition's ids, by the hour they were received."""
-
-    __slots__ = ("hours", "ids")
-
-    def __init__(self) -> None:
-        self.ids: set[bytes] = set()
-        self.hours: dict[int, list[bytes]] = {}
-
-    def add(self, hour: int, ids: Sequence[bytes]) -> None:
-        self.ids.update(ids)
-        bucket = self.hours.get(hour)
-        if bucket is None:
-            self.hours[hour] = list(ids)
-        else:
-            bucket += ids
-
-    def prune(self, oldest_hour: int) -> None:
-        for hour in [hour for hour in self.hours if hour < oldest_hour]:
-            self.ids.difference_update(self.hours.pop(hour))
 
 
 class _Claimed:
@@ -124,19 +110,20 @@ class SeenIds(StageState):
         """Raw topic → its state topic."""
         self._window = remember_days * DAY_SECONDS
         self._clock = clock
-        self._memory: dict[tuple[str, int], _Remembered] = {}
+        self._memory: dict[tuple[str, int], RememberedIds] = {}
         self._claiming: dict[tuple[str, int], _Claimed] = {}
         """Per raw partition, the claims of the batch being translated."""
         self._pending: dict[tuple[str, int], list[_Claimed]] = {}
         """Per raw partition, the claims of batches translated and not yet committed."""
         self._pruned_hour = 0
+        self._until_seal_check = SEAL_CHECK_EVERY
         self.duplicates = 0
         """Events not written again because their id was written before."""
 
     @property
     def remembered(self) -> int:
         """How many ids are in memory."""
-        return sum(len(part.ids) for part in self._memory.values())
+        return sum(len(part) for part in self._memory.values())
 
     def _oldest_hour(self, now: float) -> int:
         return int(now - self._window) // BUCKET_SECONDS
@@ -152,10 +139,9 @@ class SeenIds(StageState):
         records = await read_partitions_to_end(
             self._kafka, [TopicPartition(topic, number) for topic, number in raw_of]
         )
-        fresh = {(tp.topic, tp.partition): _Remembered() for tp in wanted}
-        for key in fresh:
-            self._claiming.pop(key, None)  # claims of a batch that was never written
-            self._pending.pop(key, None)
+        written: dict[tuple[str, int], list[tuple[int, bytes]]] = {
+            (tp.topic, tp.partition): [] for tp in wanted
+        }
         oldest = self._oldest_hour(self._clock())
         for record in records:
             value = record.value
@@ -165,13 +151,20 @@ class SeenIds(StageState):
             if hour < oldest:
                 continue
             raw = raw_of[record.topic, record.partition]
-            ids = [value[i : i + ID_BYTES] for i in range(RECEIVED_BYTES, len(value), ID_BYTES)]
-            fresh[raw.topic, raw.partition].add(hour, ids)
-        self._memory.update(fresh)
+            written[raw.topic, raw.partition].append((hour, value[RECEIVED_BYTES:]))
+        for key in written:
+            self._memory.pop(key, None)
+        loading = sum(len(blob) for found in written.values() for _, blob in found) // ID_BYTES
+        large = self.remembered + loading > SEAL_ABOVE
+        for key, found in written.items():
+            self._claiming.pop(key, None)  # claims of a batch that was never written
+            self._pending.pop(key, None)
+            memory = self._memory[key] = RememberedIds()
+            memory.add_written(found, large=large)
         log.info(
             "translate: read back the ids written from %d raw partitions (%d remembered)",
             len(wanted),
-            sum(len(part.ids) for part in fresh.values()),
+            sum(len(self._memory[key]) for key in written),
         )
 
     # -- per raw record --------------------------------------------------------------
@@ -188,13 +181,12 @@ class SeenIds(StageState):
             self._prune(now, hour_now)
         memory = self._memory.get((topic, partition))
         if memory is None:
-            memory = self._memory[topic, partition] = _Remembered()
-        known = memory.ids
+            memory = self._memory[topic, partition] = RememberedIds()
         fresh: list[int] = []
         new: dict[bytes, None] = {}  # in order, and a repeat within the record once
         for index, event_id in enumerate(event_ids):
             key = id_bytes(event_id)
-            if key in known or key in new:
+            if key in new or key in memory:
                 continue
             fresh.append(index)
             new[key] = None
@@ -205,6 +197,10 @@ class SeenIds(StageState):
             return fresh  # past the window: it would be forgotten at once
         ids = list(new)
         memory.add(hour, ids)
+        self._until_seal_check -= 1
+        if self._until_seal_check <= 0:
+            self._until_seal_check = SEAL_CHECK_EVERY
+            self._seal_if_large()
         claimed = self._claiming.get((topic, partition))
         if claimed is None:
             claimed = self._claiming[topic, partition] = _Claimed()
@@ -256,7 +252,7 @@ class SeenIds(StageState):
             memory = self._memory.get(key)
             if memory is not None:
                 for claimed in dropped:
-                    memory.ids.difference_update(claimed.ids)
+                    memory.forget(claimed.ids)
 
     def release(self, partitions: set[TopicPartition]) -> None:
         """Given up: whoever takes these partitions reads their memory back."""
@@ -265,6 +261,12 @@ class SeenIds(StageState):
             self._memory.pop(key, None)
             self._pending.pop(key, None)
             self._claiming.pop(key, None)
+
+    def _seal_if_large(self) -> None:
+        if self.remembered > SEAL_ABOVE:
+            for memory in self._memory.values():
+                if memory.seal_due():
+                    memory.seal()
 
     def _prune(self, now: float, hour_now: int) -> None:
         oldest = self._oldest_hour(now)

@@ -8,8 +8,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 
+from connectors import remembered_ids
+from connectors import seen as seen_module
 from connectors.registry import partners
 from connectors.seen import BUCKET_SECONDS, ID_BYTES, RECEIVED_BYTES, SeenIds, id_bytes
 from connectors.translator import DUPLICATE, Translator
@@ -115,6 +118,20 @@ def test_an_id_is_remembered_for_remember_days_after_its_receipt_by_the_hour() -
     assert memory.claim(RAW, 2, NOW, [recent]) == []
     clock[0] += BUCKET_SECONDS  # the hour after: its bucket is dropped
     assert memory.claim(RAW, 2, NOW, [recent]) == [0]
+
+
+def test_a_large_memory_is_sealed_and_knows_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seen_module, "SEAL_ABOVE", 6)
+    monkeypatch.setattr(seen_module, "SEAL_CHECK_EVERY", 1)
+    monkeypatch.setattr(remembered_ids, "SEAL_MIN", 4)
+    memory = seen()
+    for number in range(8):
+        memory.claim(RAW, 2, NOW, ids(number))
+
+    sealed = memory._memory[RAW, 2].sealed
+    assert sealed is not None
+    assert memory.remembered == 8
+    assert memory.claim(RAW, 2, NOW, ids(*range(10))) == [8, 9]
 
 
 def consumed(body: bytes) -> ConsumerRecord[bytes, bytes]:
