@@ -41,6 +41,8 @@ class CompareRun:
     seconds: float = 0.0
     cpu_seconds: list[float] = field(default_factory=list)
     broker_cpu_seconds: float = 0.0
+    peak_rss_mb: list[float] = field(default_factory=list)
+    """Each process's highest RSS, sampled with every count."""
     error: str = ""
 
     @property

@@ -211,6 +211,7 @@ class _Snapshot:
     committed: int
     cpu: list[float]
     broker_cpu: float
+    rss_mb: list[float]
 
 
 class _Meter:
@@ -271,6 +272,7 @@ class _Meter:
             committed=committed,
             cpu=[_cpu(process) for process in self._processes],
             broker_cpu=_cpu(self._broker) if self._broker else 0.0,
+            rss_mb=[process.memory_info().rss / 1e6 for process in self._processes],
         )
 
 
@@ -304,10 +306,12 @@ async def _measure(
         await release()
         released = await meter.snapshot()
         start, last = None, released
+        peak = released.rss_mb
         while last.committed < count:
             meter.check_alive()
             await asyncio.sleep(POLL_SECONDS)
             now = await meter.snapshot()
+            peak = [max(a, b) for a, b in zip(peak, now.rss_mb, strict=True)]
             if now.committed != last.committed:
                 last = now
                 if start is None and now.committed >= WARM_UP_SHARE * count:
@@ -325,6 +329,7 @@ async def _measure(
     outcome.seconds = last.at - start.at
     outcome.cpu_seconds = [b - a for a, b in zip(start.cpu, last.cpu, strict=True)]
     outcome.broker_cpu_seconds = last.broker_cpu - start.broker_cpu
+    outcome.peak_rss_mb = peak
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,18 @@ def table(results: Results) -> list[list[str]]:
                 "",
             ]
         )
+        peak = processes.peak_rss_mb
+        rows.append(
+            [
+                "(7) peak RSS of each of those processes (each remembers the event ids of "
+                "its raw partitions)",
+                " / ".join(f"{mb:.0f} MB" for mb in peak) if peak else "no figure",
+                "",
+                "",
+                f"≤ {RSS_TARGET_MB:.0f} MB",
+                _met(bool(peak) and max(peak) <= RSS_TARGET_MB),
+            ]
+        )
     for variant, endpoints in results.ingress.items():
         webhook, bare = highest_holding(endpoints["webhook"]), highest_holding(endpoints["bare"])
         target = variant == "as shipped"
