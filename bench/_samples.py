@@ -32,7 +32,7 @@ SAMPLES_RECEIVED_AT = RECEIVED_AT - timedelta(days=30)
 """When the cycled partner samples were received: past the translator's memory
 (``remember_days``), because every copy of a sample has the same event ids and would
 otherwise be a duplicate that writes nothing. They still pay the look-up, not the
-remembering (under a microsecond a message)."""
+remembering."""
 
 
 def translate_events(adapter: InboundAdapter, raw: RawMessage) -> list[CanonicalEvent]:

@@ -3,7 +3,7 @@
 New ids go into a set: about 135 bytes an id with its hour bucket, found in a tenth of
 a microsecond. When the translator's memory grows large it seals them (:meth:`seal`):
 they move into a sorted array (numpy, imported then), 20 bytes an id with its hour,
-found by binary search in two to three microseconds. A set is due to be sealed once it
+found by binary search in a few microseconds. A set is due to be sealed once it
 holds :data:`SEAL_MIN` ids, or an eighth of those sealed before, so each id moves a few
 times at most and a move of a million takes about a tenth of a second.
 """

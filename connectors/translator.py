@@ -76,12 +76,10 @@ class Translator:
         self._adapters = dict(adapters)
         self._remember_days = remember_days
         topics = kafka.topics
+        self._seen_topics = {topics.raw(p): topics.translate_seen(p) for p in sorted(adapters)}
+        """Each raw topic and the topic of the ids written from it."""
         # What was written from each raw partition: a re-sent message is translated once.
-        self.seen = SeenIds(
-            kafka,
-            {topics.raw(p): topics.translate_seen(p) for p in self._adapters},
-            remember_days=remember_days,
-        )
+        self.seen = SeenIds(kafka, self._seen_topics, remember_days=remember_days)
         self._orders_topic = topics.orders
         self._signals_topic = topics.signals
         self._deadletter_topic = topics.deadletter(STAGE)
@@ -95,7 +93,7 @@ class Translator:
                 topics.orders,
                 topics.signals,
                 self._deadletter_topic,
-                *(topics.translate_seen(p) for p in sorted(self._adapters)),
+                *self._seen_topics.values(),
             ],
             transform=self.translate,
             state=self.seen,
@@ -131,9 +129,7 @@ class Translator:
         await ensure_topics(self._kafka, [self._deadletter_topic], DEADLETTER_TOPIC_CONFIG)
         await ensure_topics(self._kafka, [topics.orders, topics.signals])
         await ensure_copartitioned(
-            self._kafka,
-            {topics.raw(p): topics.translate_seen(p) for p in self._adapters},
-            state_topic_config(self._remember_days),
+            self._kafka, self._seen_topics, state_topic_config(self._remember_days)
         )
 
     async def step(self, timeout_ms: int = 500) -> int:

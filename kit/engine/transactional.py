@@ -32,10 +32,10 @@ its transactions, is read back for a partition when the partition is taken (afte
 producer fenced the last owner, so every commit of the last owner is readable). When
 records of a partition are read again (their transformed work was dropped: an aborted
 transaction, a read-ahead dropped by a rebalance or an abort), the state forgets what
-that work did: the translator drops the ids it had claimed since the last commit, the
-data warehouse reads its counts again. It is not read back from the topic then: a
-transaction's commit markers may not be written yet when the next one begins, and
-reading to the end would miss the last commit.
+that work did: the translator drops the ids it had claimed since the last commit,
+without reading its topic (a transaction's commit markers may not be written yet when
+the next one begins, and reading to the end would miss the last commit); the data
+warehouse reads its counts again.
 """
 
 from __future__ import annotations
@@ -311,10 +311,10 @@ class TransactionalEngine:
         if self._state is not None:
             transformed = self._transformed
             again = {tp for tp, got in fetched.items() if got[0].offset < transformed.get(tp, 0)}
-            if again:
-                await self._state.read_again(again)
             if self._state.stale_for(set(fetched)):
-                await self._state.load(set(fetched))
+                await self._state.load(set(fetched))  # replaces what it forgets too
+            elif again:
+                await self._state.read_again(again)
         parts: list[_Partition] = []
         count = 0
         try:
